@@ -1,0 +1,98 @@
+/**
+ * The room's data channels: one PeerLink per remote peer, reconciled with the
+ * room membership the signal server pushes (y-webrtc's shape).
+ */
+import type { RoomView } from '../../../protocol/index.ts'
+import { acceptsDial, planLinks, type MeshInput } from './mesh-plan.ts'
+import { PeerLink } from './peer-link.ts'
+
+export interface PeerStatus {
+  peerId: string
+  state: PeerLink['state']
+  rttMs: number | null
+  minRttMs: number | null
+}
+
+export class PeerMesh {
+  /** Reactive snapshot of every link, for the room page. */
+  peers = $state<PeerStatus[]>([])
+  private readonly links = new Map<string, PeerLink>()
+  private input: MeshInput | undefined
+  private room: RoomView | undefined
+  private destroyed = false
+  /** Redials links that dropped while both ends are still in the room. */
+  private readonly redial = setInterval(() => this.room && this.update(this.room), 2000)
+
+  constructor(
+    private readonly selfId: string,
+    private readonly selfLurker: boolean,
+    private readonly iceServers: RTCIceServer[],
+    private readonly sendSignal: (to: string, data: Record<string, unknown>) => void,
+  ) {}
+
+  update(room: RoomView): void {
+    if (this.destroyed) return
+    this.room = room
+    this.input = { selfId: this.selfId, selfLurker: this.selfLurker, curatorId: room.curatorId, members: room.members }
+    const planned = planLinks(this.input)
+    const keep = new Set(planned.map((l) => l.peerId))
+    // The curator keeps whoever dialled it, lurkers included (they are not in
+    // the visible list but the server vouched for them when relaying).
+    if (this.selfId === room.curatorId) for (const id of this.links.keys()) keep.add(id)
+    for (const [id, link] of this.links) {
+      const gone = !keep.has(id) || (link.state === 'closed' && planned.some((l) => l.peerId === id && l.initiator))
+      if (gone) this.drop(id)
+    }
+    for (const l of planned) if (l.initiator && !this.links.has(l.peerId)) this.open(l.peerId, true)
+    this.refresh()
+  }
+
+  onSignal(from: string, data: Record<string, unknown>): void {
+    if (this.destroyed) return
+    let link = this.links.get(from)
+    if (!link || link.state === 'closed') {
+      // Only an offer starts a link; stray candidates for a dead link are dropped.
+      if (data.type !== 'offer' || !this.input || !acceptsDial(this.input, from)) return
+      if (link) this.drop(from)
+      link = this.open(from, false)
+    }
+    link.signal(data)
+  }
+
+  destroy(): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    clearInterval(this.redial)
+    for (const id of [...this.links.keys()]) this.drop(id)
+    this.peers = []
+  }
+
+  private open(peerId: string, initiator: boolean): PeerLink {
+    const link = new PeerLink({
+      remoteId: peerId,
+      initiator,
+      iceServers: this.iceServers,
+      sendSignal: (data) => this.sendSignal(peerId, data),
+      onChange: () => this.refresh(),
+    })
+    this.links.set(peerId, link)
+    return link
+  }
+
+  private drop(peerId: string): void {
+    const link = this.links.get(peerId)
+    if (!link) return
+    this.links.delete(peerId)
+    link.destroy()
+  }
+
+  private refresh(): void {
+    if (this.destroyed) return
+    this.peers = [...this.links.values()].map((l) => ({
+      peerId: l.remoteId,
+      state: l.state,
+      rttMs: l.rttMs,
+      minRttMs: l.minRttMs,
+    }))
+  }
+}

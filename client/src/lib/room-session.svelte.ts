@@ -1,0 +1,134 @@
+/**
+ * One person's membership of one room: the join/leave lifecycle, the room
+ * state the server pushes, and the peer mesh. Components only render it.
+ */
+import type { ProtocolError, Reply, RoomView, ServerMessage } from '../../../protocol/index.ts'
+import { iceServers } from './client-config.ts'
+import { PeerMesh } from './peer-mesh.svelte.ts'
+import type { SignalClient } from './signal-client.svelte.ts'
+
+export type SessionStatus = 'joining' | 'joined' | 'error' | 'left'
+
+export interface JoinRequest {
+  roomId: string
+  token?: string | undefined
+  displayName: string
+  lurker: boolean
+}
+
+export class RoomSession {
+  status = $state<SessionStatus>('joining')
+  error = $state<ProtocolError | null>(null)
+  room = $state<RoomView | null>(null)
+  peerId = $state<string | null>(null)
+  lurker = $state(false)
+  mesh = $state<PeerMesh | null>(null)
+  token: string | undefined
+  private displayName = ''
+  /** The newest room push that arrived before our join reply. */
+  private early: RoomView | undefined
+  private readonly disposers: (() => void)[] = []
+
+  private constructor(
+    private readonly client: SignalClient,
+    readonly roomId: string,
+  ) {
+    this.disposers.push(
+      client.subscribe((m) => this.onMessage(m)),
+      client.onReconnect(() => void this.rejoin()),
+    )
+  }
+
+  static async create(
+    client: SignalClient,
+    req: { name: string; visibility: 'public' | 'invite'; maxListeners: number; displayName: string },
+  ): Promise<RoomSession | ProtocolError> {
+    const ice = await iceServers()
+    const reply = await client.request({ type: 'room.create', ...req })
+    if (!reply.ok) return reply.error
+    const session = new RoomSession(client, reply.room.id)
+    session.displayName = req.displayName
+    session.accept(reply, ice)
+    return session
+  }
+
+  static async join(client: SignalClient, req: JoinRequest): Promise<RoomSession> {
+    const session = new RoomSession(client, req.roomId)
+    session.token = req.token
+    session.displayName = req.displayName
+    session.lurker = req.lurker
+    const ice = await iceServers()
+    const reply = await client.request({ type: 'room.join', ...req })
+    session.accept(reply, ice)
+    return session
+  }
+
+  get isCurator(): boolean {
+    return this.room !== null && this.room.curatorId === this.peerId
+  }
+
+  leave(): void {
+    if (this.status === 'joined') this.client.send({ type: 'room.leave', roomId: this.roomId })
+    this.status = 'left'
+    this.destroy()
+  }
+
+  destroy(): void {
+    for (const d of this.disposers.splice(0)) d()
+    this.mesh?.destroy()
+    this.mesh = null
+  }
+
+  private accept(reply: Reply, ice: RTCIceServer[]): void {
+    if (!reply.ok) {
+      this.status = 'error'
+      this.error = reply.error
+      return
+    }
+    if (reply.token) this.token = reply.token
+    this.peerId = reply.peerId
+    this.lurker = reply.lurker
+    this.error = null
+    this.mesh?.destroy()
+    const client = this.client
+    const roomId = this.roomId
+    this.mesh = new PeerMesh(reply.peerId, reply.lurker, ice, (to, data) => client.send({ type: 'signal', roomId, to, data }))
+    this.status = 'joined'
+    this.applyRoom(reply.room)
+    if (this.early) this.applyRoom(this.early)
+    this.early = undefined
+  }
+
+  /** Pushes may overtake the join reply (or trail it): keep the newest view. */
+  private applyRoom(room: RoomView): void {
+    if (this.room && this.room.id === room.id && this.room.rev > room.rev) return
+    this.room = room
+    this.mesh?.update(room)
+  }
+
+  /** After a reconnect the server has forgotten us: join again, with a new peer id. */
+  private async rejoin(): Promise<void> {
+    if (this.status !== 'joined') return
+    this.status = 'joining'
+    const ice = await iceServers()
+    const reply = await this.client.request({
+      type: 'room.join',
+      roomId: this.roomId,
+      token: this.token,
+      displayName: this.displayName,
+      lurker: this.lurker,
+    })
+    this.room = null // a new membership: revisions start over
+    this.early = undefined
+    this.accept(reply, ice)
+  }
+
+  private onMessage(m: ServerMessage): void {
+    if (m.type === 'room.state' && m.room.id === this.roomId) {
+      if (this.status === 'joined') this.applyRoom(m.room)
+      else if (this.status === 'joining' && (this.early?.rev ?? -1) < m.room.rev) this.early = m.room
+    } else if (m.type === 'signal' && m.roomId === this.roomId) {
+      this.mesh?.onSignal(m.from, m.data)
+    }
+  }
+}

@@ -1,0 +1,7 @@
+export * from './version.ts'
+export * from './limits.ts'
+export * from './errors.ts'
+export * from './parse.ts'
+export * from './track.ts'
+export * from './signal.ts'
+export * from './peer.ts'

@@ -1,0 +1,122 @@
+/**
+ * Messages between a browser and the signal server. The server introduces
+ * peers and keeps room membership; it never reads SDP nor holds audio state.
+ *
+ * Transport: Socket.IO event `msg` in both directions. Requests that expect an
+ * answer (`room.create`, `room.join`) get it through the Socket.IO ack as a
+ * `Reply`.
+ */
+import * as v from 'valibot'
+import { ERROR_CODES } from './errors.ts'
+import { LIMITS, PEER_ID_PATTERN, ROOM_ID_PATTERN } from './limits.ts'
+import { jsonBytes, parseWith } from './parse.ts'
+
+const trimmed = (max: number) =>
+  v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(max, `must be at most ${max} characters`))
+
+export const RoomId = v.pipe(v.string(), v.regex(ROOM_ID_PATTERN, 'is not a room id'))
+export const PeerId = v.pipe(v.string(), v.regex(PEER_ID_PATTERN, 'is not a peer id'))
+export const InviteToken = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,64}$/, 'is not an invite token'))
+export const Visibility = v.picklist(['public', 'invite'])
+export type Visibility = v.InferOutput<typeof Visibility>
+
+/** simple-peer's signal payloads (offer/answer/candidate/renegotiate), opaque to the server. */
+export const SignalData = v.pipe(
+  v.record(v.string(), v.unknown()),
+  v.check((d) => jsonBytes(d) <= LIMITS.maxSignalPayloadBytes, 'signal payload is too large'),
+)
+
+// ---- client → signal -------------------------------------------------------
+
+export const ClientMessage = v.variant('type', [
+  v.object({ type: v.literal('lobby.watch'), watch: v.boolean() }),
+  v.object({
+    type: v.literal('room.create'),
+    name: trimmed(LIMITS.roomNameMax),
+    visibility: Visibility,
+    maxListeners: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(LIMITS.maxListenersCap)),
+    displayName: trimmed(LIMITS.displayNameMax),
+  }),
+  v.object({
+    type: v.literal('room.join'),
+    roomId: RoomId,
+    token: v.optional(InviteToken),
+    displayName: trimmed(LIMITS.displayNameMax),
+    lurker: v.boolean(),
+  }),
+  v.object({ type: v.literal('room.leave'), roomId: RoomId }),
+  v.object({ type: v.literal('signal'), roomId: RoomId, to: PeerId, data: SignalData }),
+])
+export type ClientMessage = v.InferOutput<typeof ClientMessage>
+
+export const parseClientMessage = (input: unknown) =>
+  parseWith(ClientMessage, input, LIMITS.maxSignalMessageBytes)
+
+// ---- signal → client -------------------------------------------------------
+
+export const MemberView = v.object({
+  peerId: PeerId,
+  name: v.string(),
+  joinedAt: v.number(),
+})
+export type MemberView = v.InferOutput<typeof MemberView>
+
+export const RoomView = v.object({
+  id: RoomId,
+  name: v.string(),
+  visibility: Visibility,
+  maxListeners: v.number(),
+  curatorId: PeerId,
+  /**
+   * Grows with every change. Pushes and request replies can arrive in either
+   * order; a client keeps the view with the highest revision.
+   */
+  rev: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /** Visible members only, in order of arrival. Lurkers never appear here. */
+  members: v.array(MemberView),
+  lurkerCount: v.number(),
+  /** Everyone in the room, visible or not. */
+  total: v.number(),
+})
+export type RoomView = v.InferOutput<typeof RoomView>
+
+export const RoomSummary = v.object({
+  id: RoomId,
+  name: v.string(),
+  curatorName: v.string(),
+  listeners: v.number(),
+  maxListeners: v.number(),
+})
+export type RoomSummary = v.InferOutput<typeof RoomSummary>
+
+const ErrorPayload = v.object({ code: v.picklist(ERROR_CODES), message: v.string() })
+
+export const ServerMessage = v.variant('type', [
+  v.object({ type: v.literal('lobby.rooms'), rooms: v.array(RoomSummary) }),
+  v.object({ type: v.literal('room.state'), room: RoomView }),
+  v.object({ type: v.literal('signal'), roomId: RoomId, from: PeerId, data: SignalData }),
+  v.object({ type: v.literal('error'), error: ErrorPayload }),
+])
+export type ServerMessage = v.InferOutput<typeof ServerMessage>
+
+export const parseServerMessage = (input: unknown) =>
+  parseWith(ServerMessage, input, LIMITS.maxSignalMessageBytes * 16)
+
+/** Answer to `room.create` / `room.join`, carried by the Socket.IO ack. */
+export const Reply = v.variant('ok', [
+  v.object({
+    ok: v.literal(true),
+    peerId: PeerId,
+    room: RoomView,
+    /** Present for the curator of an invite-only room, to build the invite link. */
+    token: v.optional(InviteToken),
+    lurker: v.boolean(),
+  }),
+  v.object({ ok: v.literal(false), error: ErrorPayload }),
+])
+export type Reply = v.InferOutput<typeof Reply>
+
+export const parseReply = (input: unknown) => parseWith(Reply, input, LIMITS.maxSignalMessageBytes * 16)
+
+/** Sent in the Socket.IO handshake (`auth`); checked before any event. */
+export const Handshake = v.object({ v: v.number() })

@@ -1,0 +1,101 @@
+/**
+ * The signal server: HTTP (library origin, metrics, health, static client)
+ * and Socket.IO (rooms and peer introduction) on one port.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { existsSync } from 'node:fs'
+import sirv from 'sirv'
+import { Server } from 'socket.io'
+import { LIMITS, PROTOCOL_VERSION } from '../protocol/index.ts'
+import type { Config } from './config.ts'
+import { demoLibraryDir } from './library/demo.ts'
+import { sendHttpError } from './http-errors.ts'
+import { libraryRoutes } from './library/routes.ts'
+import { scanLibrary, type Library } from './library/scan.ts'
+import { log as rootLog, type Logger } from './log.ts'
+import { createMetrics } from './metrics.ts'
+import { randomId, sameSecret } from './ids.ts'
+import { RoomRegistry } from './rooms.ts'
+import { SignalHub } from './signal-hub.ts'
+import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './socket-events.ts'
+
+export interface AulaServer {
+  url: string
+  port: number
+  library: Library
+  hub: SignalHub
+  close(): Promise<void>
+}
+
+export async function startServer(config: Config, log: Logger = rootLog): Promise<AulaServer> {
+  const library = await scanLibrary(config.libraryDir ?? demoLibraryDir, {
+    hashCacheFile: config.hashCacheFile,
+    log: log.child({ mod: 'library' }),
+  })
+  const http = createServer()
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(http, {
+    maxHttpBufferSize: LIMITS.maxSignalMessageBytes,
+    serveClient: false,
+  })
+  const rooms = new RoomRegistry({ now: Date.now, randomId: () => randomId(), sameSecret, graceMs: config.roomGraceMs })
+  const metrics = createMetrics(rooms)
+  const hub = new SignalHub(io, rooms, { graceMs: config.roomGraceMs, log, metrics })
+
+  const library$ = libraryRoutes(library)
+  const clientConfig = JSON.stringify({ iceServers: config.iceServers, protocolVersion: PROTOCOL_VERSION })
+  const staticFiles = existsSync(config.clientDir)
+    ? sirv(config.clientDir, { single: true, etag: true, gzip: false, brotli: false })
+    : undefined
+
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0]!
+    try {
+      if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify({ ok: true, rooms: hub.rooms.size }))
+      if (path === '/metrics') {
+        metrics.register.metrics().then(
+          (text) => send(res, 200, metrics.register.contentType, text),
+          (err: unknown) => send(res, 500, 'text/plain', String(err)),
+        )
+        return
+      }
+      if (path === '/api/config') return send(res, 200, 'application/json', clientConfig)
+      if (library$(req, res)) return
+      if (path.startsWith('/api/')) return sendHttpError(res, 404, 'not_found')
+      if (staticFiles) return staticFiles(req, res, () => send(res, 404, 'text/plain', 'Not found'))
+      send(res, 503, 'text/plain', 'The client is not built yet: run `npm run build` (npm start does it for you).')
+    } catch (err) {
+      log.error({ err, path }, 'request failed')
+      if (!res.headersSent) send(res, 500, 'text/plain', 'Internal error')
+      else res.destroy()
+    }
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject)
+    http.listen(config.port, config.host, () => resolve())
+  })
+  const port = (http.address() as AddressInfo).port
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
+  let closed: Promise<void> | undefined
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    library,
+    hub,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        hub.destroy()
+        io.close()
+        http.closeAllConnections()
+        http.close(() => resolve())
+      })
+      return closed
+    },
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) })
+  res.end(body)
+}

@@ -1,0 +1,46 @@
+/** Browser-side helpers shared by the Playwright tests and benchmarks. */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { buildClientIfStale } from '../../signal/client-build.ts'
+import { projectRoot } from '../../signal/config.ts'
+
+export function ensureClientBuilt(): void {
+  buildClientIfStale(join(projectRoot, 'dist'))
+}
+
+/** Screenshots land in test-results/ so a person can look at what a test saw. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = join(projectRoot, 'test-results')
+  mkdirSync(dir, { recursive: true })
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true })
+}
+
+export async function createRoom(page: Page, origin: string, opts: { room: string; me: string; visibility?: 'public' | 'invite' }): Promise<string> {
+  await page.goto(`${origin}/`)
+  await page.getByLabel('Room name').fill(opts.room)
+  await page.getByLabel('Your name').fill(opts.me)
+  if (opts.visibility === 'public') await page.getByLabel('Public (listed in the lobby)').check()
+  await page.getByRole('button', { name: 'Create room' }).click()
+  await page.waitForURL(/\/room\//)
+  return page.getByLabel('Invite link').inputValue()
+}
+
+export async function joinFromLink(page: Page, link: string, me: string, opts: { hidden?: boolean } = {}): Promise<void> {
+  await page.goto(link)
+  await page.getByLabel('Your name').fill(me)
+  if (opts.hidden) await page.getByLabel('Join hidden (counted, but not listed)').check()
+  await page.getByRole('button', { name: 'Join', exact: true }).click()
+  await page.getByRole('button', { name: 'Leave' }).waitFor()
+}
+
+export function listedNames(page: Page): Promise<string[]> {
+  return page.getByRole('list', { name: 'Listeners' }).locator('li[data-peer] .name').allInnerTexts()
+}
+
+/** Waits until this page shows a measured round trip (e.g. "0.8 ms") to `name`. */
+export async function waitForRtt(page: Page, name: string, timeout = 15_000): Promise<number> {
+  const label = page.getByLabel(`Round trip to ${name}`)
+  await label.filter({ hasText: /^\d+(\.\d+)? ms$/ }).waitFor({ timeout })
+  return parseFloat(await label.innerText())
+}

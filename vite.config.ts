@@ -1,0 +1,20 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte'
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vite'
+
+const signal = `http://localhost:${process.env.SIGNAL_PORT ?? 8080}`
+
+export default defineConfig({
+  root: 'client',
+  plugins: [svelte({ configFile: fileURLToPath(new URL('./svelte.config.js', import.meta.url)) })],
+  build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },
+  // `npm run dev`: Vite serves the client, the signal server the rest.
+  server: {
+    proxy: {
+      '/api': signal,
+      '/metrics': signal,
+      '/healthz': signal,
+      '/socket.io': { target: signal, ws: true },
+    },
+  },
+})
