@@ -19,6 +19,7 @@ export const LIMITS = {
     room: { perSecond: 2, burst: 10 },
     signal: { perSecond: 50, burst: 200 },
     peer: { perSecond: 50, burst: 200 },
+    report: { perSecond: 1, burst: 10 },
   },
   /** Invalid or rate-limited messages tolerated before a disconnect. */
   abuseStrikes: 50,

@@ -26,6 +26,9 @@ export const SignalData = v.pipe(
   v.check((d) => jsonBytes(d) <= LIMITS.maxSignalPayloadBytes, 'signal payload is too large'),
 )
 
+export const Degradation = v.picklist(['rate_refused', 'device_rate_below', 'underrun', 'integrity'])
+export type Degradation = v.InferOutput<typeof Degradation>
+
 // ---- client → signal -------------------------------------------------------
 
 export const ClientMessage = v.variant('type', [
@@ -46,6 +49,8 @@ export const ClientMessage = v.variant('type', [
   }),
   v.object({ type: v.literal('room.leave'), roomId: RoomId }),
   v.object({ type: v.literal('signal'), roomId: RoomId, to: PeerId, data: SignalData }),
+  /** A listener's playback degraded; counted in sonantica_audio_quality_degradation_count. */
+  v.object({ type: v.literal('quality.report'), reason: Degradation }),
 ])
 export type ClientMessage = v.InferOutput<typeof ClientMessage>
 

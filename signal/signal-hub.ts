@@ -75,6 +75,7 @@ export class SignalHub {
     const buckets = {
       room: new TokenBucket(LIMITS.rate.room.perSecond, LIMITS.rate.room.burst, now),
       signal: new TokenBucket(LIMITS.rate.signal.perSecond, LIMITS.rate.signal.burst, now),
+      report: new TokenBucket(LIMITS.rate.report.perSecond, LIMITS.rate.report.burst, now),
     }
     let strikes = 0
     const reject = (error: ProtocolError, ack: unknown) => {
@@ -92,7 +93,7 @@ export class SignalHub {
       const parsed = parseClientMessage(raw)
       if (!parsed.ok) return reject(parsed.error, ack)
       const msg = parsed.value
-      const bucket = msg.type === 'signal' ? buckets.signal : buckets.room
+      const bucket = msg.type === 'signal' ? buckets.signal : msg.type === 'quality.report' ? buckets.report : buckets.room
       if (!bucket.take(Date.now())) return reject(protocolError('rate_limited'), ack)
       const error = this.dispatch(socket, msg, ack)
       if (error) reject(error, ack)
@@ -138,6 +139,9 @@ export class SignalHub {
         if (!socket.data.rooms.has(msg.roomId)) return protocolError('not_in_room')
         this.leave(socket, msg.roomId)
         ack?.({ ok: true, peerId, room: roomView(this.rooms.get(msg.roomId)!), lurker: false })
+        return
+      case 'quality.report':
+        this.opts.metrics.degradations.inc({ reason: msg.reason })
         return
       case 'signal': {
         const room = this.rooms.get(msg.roomId)

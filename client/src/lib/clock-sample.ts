@@ -19,7 +19,10 @@ export interface ClockSample {
 export function clockSample({ t0, t1, t2, t3 }: ClockExchange): ClockSample | null {
   const rttMs = t3 - t0 - (t2 - t1)
   // A negative round trip or an answer that took longer than the whole trip
-  // can only come from a lying or broken peer: drop it.
+  // can only come from a lying or broken peer: drop it. Infinities pass those
+  // comparisons (and make NaN offsets), so every stamp must be finite too.
   if (!(rttMs >= 0) || t2 < t1 || t3 < t0) return null
-  return { rttMs, offsetMs: (t1 - t0 + (t2 - t3)) / 2, at: t3 }
+  const offsetMs = (t1 - t0 + (t2 - t3)) / 2
+  if (!Number.isFinite(rttMs) || !Number.isFinite(offsetMs) || !Number.isFinite(t3)) return null
+  return { rttMs, offsetMs, at: t3 }
 }

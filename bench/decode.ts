@@ -1,0 +1,98 @@
+/**
+ * `npm run bench:decode`: FLAC decode speed in Node as × real time, for
+ * 16/44.1, 24/96 and 24/192. Prints figures, never pass/fail.
+ *
+ * Input is 60 s of music-like sound made here with sox (a chord with pink
+ * noise, tremolo and reverb, so the encoder must use LPC and residuals stay
+ * large, like real recordings; a ramp would compress to almost nothing and
+ * flatter the decoder), encoded with `flac --best`. It is fed in 64 KiB
+ * slices as a network would deliver it, through the full path: framing,
+ * libFLAC in wasm, exact rescaling, STREAMINFO MD5 and file SHA-256.
+ * The browser worker's figure comes from the Playwright side.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { StreamDecoder } from '../workers/decoder/index.ts'
+
+const SECONDS = 60
+const SLICE = 64 * 1024
+const RUNS = 3
+const CONFIGS = [
+  { rate: 44100, bits: 16 },
+  { rate: 96000, bits: 24 },
+  { rate: 192000, bits: 24 },
+] as const
+
+function have(tool: string): boolean {
+  try {
+    execFileSync(tool, ['--version'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+function makeFlac(dir: string, rate: number, bits: number): Uint8Array {
+  const raw = join(dir, `${rate}.raw`)
+  const flac = join(dir, `${rate}.flac`)
+  // -R seeds the noise: the same input on every run.
+  execFileSync('sox', ['-R', '-r', `${rate}`, '-c', '4', '-n', '-t', 'raw', '-e', 'signed-integer', '-L', '-b', `${bits}`, '-c', '2', raw,
+    'synth', `${SECONDS}`, 'sine', '220', 'sine', '277.18', 'sine', '329.63', 'pinknoise',
+    'remix', '1v0.5,2v0.3,4v0.05', '2v0.3,3v0.5,4v0.05', 'tremolo', '0.4', '20', 'reverb', '40', 'gain', '-n', '-3'])
+  execFileSync('flac', ['--silent', '--force', '--best', '--force-raw-format', '--endian=little', '--sign=signed', '--channels=2',
+    `--bps=${bits}`, `--sample-rate=${rate}`, '-o', flac, raw])
+  rmSync(raw)
+  return new Uint8Array(readFileSync(flac))
+}
+
+interface Run {
+  ms: number
+  frames: number
+  md5: string
+  /** Largest PCM chunk one 64 KiB push produced, as float32 bytes. */
+  peakChunkBytes: number
+}
+
+async function decodeOnce(bytes: Uint8Array): Promise<Run> {
+  const d = await StreamDecoder.create('flac')
+  let peakChunkBytes = 0
+  const t0 = performance.now()
+  for (let at = 0; at < bytes.length; at += SLICE) {
+    for (const c of d.push(bytes.subarray(at, at + SLICE))) peakChunkBytes = Math.max(peakChunkBytes, c.frames * c.channels.length * 4)
+  }
+  const end = d.end()
+  const ms = performance.now() - t0
+  d.destroy()
+  return { ms, frames: end.frames, md5: end.md5, peakChunkBytes }
+}
+
+if (!have('sox') || !have('flac')) {
+  console.error('bench/decode needs the sox and flac tools (Debian: apt install sox flac)')
+  process.exit(1)
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'aula-bench-decode-'))
+try {
+  for (const { rate, bits } of CONFIGS) {
+    const bytes = makeFlac(dir, rate, bits)
+    await decodeOnce(bytes) // warm-up: wasm compile, JIT
+    const runs: Run[] = []
+    for (let i = 0; i < RUNS; i++) runs.push(await decodeOnce(bytes))
+    runs.sort((a, b) => a.ms - b.ms)
+    const median = runs[Math.floor(RUNS / 2)]!
+    const seconds = median.frames / rate
+    const label = `${bits}/${rate / 1000}`
+    console.log(
+      `decode node flac ${label}: ${Math.round((seconds * 1000) / median.ms)}x real time (${seconds.toFixed(1)} s in ${Math.round(median.ms)} ms, ` +
+        `median of ${RUNS}; ${(bytes.length / 2 ** 20).toFixed(1)} MiB file, MD5 ${median.md5})`,
+    )
+    console.log(
+      `decode node flac ${label}: largest PCM chunk per 64 KiB push ${(median.peakChunkBytes / 2 ** 10).toFixed(0)} KiB ` +
+        `(${((median.peakChunkBytes / 8 / rate) * 1000).toFixed(0)} ms of stereo float32)`,
+    )
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}

@@ -1,0 +1,41 @@
+/**
+ * The AudioContext, opened at the track's own rate so nothing in the graph
+ * resamples. Volume stays at unity (a gain of exactly 1 multiplies exactly).
+ */
+export interface AudioOutput {
+  ctx: AudioContext
+  master: GainNode
+  /** Set when the browser would not open the context at the wanted rate. */
+  refused: boolean
+}
+
+export function openOutput(sampleRate: number): AudioOutput {
+  let ctx: AudioContext
+  let refused = false
+  try {
+    ctx = new AudioContext({ sampleRate, latencyHint: 'playback' })
+  } catch {
+    ctx = new AudioContext({ latencyHint: 'playback' })
+    refused = true
+  }
+  if (ctx.sampleRate !== sampleRate) refused = true
+  const master = new GainNode(ctx, { gain: 1 })
+  master.connect(ctx.destination)
+  return { ctx, master, refused }
+}
+
+let deviceRate: Promise<number> | undefined
+
+/**
+ * The rate the browser picks on its own is the output device's: a track above
+ * it is resampled by the browser's mixer on the way out, whatever we do.
+ */
+export function outputDeviceRate(): Promise<number> {
+  deviceRate ??= (async () => {
+    const probe = new AudioContext()
+    const rate = probe.sampleRate
+    await probe.close().catch(() => {})
+    return rate
+  })()
+  return deviceRate
+}

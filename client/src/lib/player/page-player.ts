@@ -1,0 +1,26 @@
+/**
+ * The page's one player. Degradations are reported to the server (counted in
+ * sonantica_audio_quality_degradation_count). Exposed on `window.aulaDebug`
+ * so browser tests can tap the output.
+ */
+import { saveSettings, settings } from '../settings.svelte.ts'
+import { signalClient } from '../signal-client.svelte.ts'
+import type { BufferStrategy } from './buffer-budget.ts'
+import { Player } from './player.svelte.ts'
+
+let player: Player | undefined
+
+export function pagePlayer(): Player {
+  if (!player) {
+    const p = new Player()
+    p.strategy = () => settings.bufferStrategy
+    p.onDegrade = (reason) => signalClient().send({ type: 'quality.report', reason })
+    ;(globalThis as { aulaDebug?: object }).aulaDebug = { player: p }
+    player = p
+  }
+  return player
+}
+
+export function setStrategy(s: BufferStrategy): void {
+  saveSettings({ ...settings, bufferStrategy: s })
+}

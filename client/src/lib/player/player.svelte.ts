@@ -1,0 +1,260 @@
+/**
+ * The lossless player: a queue of tracks decoded in a worker, scheduled on a
+ * context opened at the track's rate, gapless between tracks of one rate,
+ * holding a bounded window of decoded PCM. Components render its state.
+ */
+import type { Degradation, Track } from '../../../../protocol/index.ts'
+import { openOutput, outputDeviceRate, type AudioOutput } from './audio-output.ts'
+import { decodeAheadFrames, PcmLedger, type BufferStrategy } from './buffer-budget.ts'
+import { HttpByteSource } from './byte-source.ts'
+import { frameAtOrAfter } from './frame-time.ts'
+import { Segment } from './segment.ts'
+import { TrackStream } from './track-stream.ts'
+
+export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused'
+
+const TICK_MS = 40
+/** Web Audio gets nodes this far ahead: covers a busy main thread. */
+const SCHEDULE_AHEAD_SEC = 1.5
+/** First sound this long after the data is there, so the start is never late. */
+const START_LEAD_SEC = 0.05
+/** A node must start at least this far after the current render quantum. */
+const GUARD_FRAMES = 256
+
+export interface PlayerNotice {
+  kind: Degradation
+  message: string
+}
+
+export class Player {
+  status = $state<PlayerStatus>('idle')
+  nowPlaying = $state<Track | null>(null)
+  positionSec = $state(0)
+  aheadSec = $state(0)
+  targetSec = $state(0)
+  contextRate = $state<number | null>(null)
+  deviceRate = $state<number | null>(null)
+  notices = $state<PlayerNotice[]>([])
+  /** Why the last track boundary could not be gapless, if it could not. */
+  boundaryNote = $state<string | null>(null)
+  underruns = $state(0)
+  heldPcmBytes = $state(0)
+  peakPcmBytes = $state(0)
+  /** Read on every decision, so a settings change applies at once. */
+  strategy: () => BufferStrategy = () => 'balanced'
+
+  onDegrade: ((reason: Degradation) => void) | undefined
+  /** Called with each new output before any sound: tests insert a capture tap here. */
+  onOutput: ((out: AudioOutput) => Promise<void>) | undefined
+  private switching = false
+  private output: AudioOutput | null = null
+  private queue: Track[] = []
+  private index = 0
+  private segments: Segment[] = []
+  private readonly ledger = new PcmLedger()
+  private timer: ReturnType<typeof setInterval> | undefined
+
+  get queueTracks(): readonly Track[] {
+    return this.queue
+  }
+
+  /** Plays `tracks` from `index`, replacing whatever played. */
+  async play(tracks: Track[], index = 0): Promise<void> {
+    this.stopAll()
+    this.queue = [...tracks]
+    this.index = index
+    const first = this.queue[index]
+    if (!first) return
+    this.status = 'loading'
+    this.deviceRate = await outputDeviceRate()
+    await this.ensureOutput(first.sampleRate)
+    this.segments = [this.segmentFor(first)]
+    this.timer ??= setInterval(() => this.tick(), TICK_MS)
+    this.tick()
+  }
+
+  async pause(): Promise<void> {
+    if (this.status !== 'playing' || !this.output) return
+    await this.output.ctx.suspend()
+    this.status = 'paused'
+  }
+
+  async resume(): Promise<void> {
+    if (this.status !== 'paused' || !this.output) return
+    await this.output.ctx.resume()
+    this.status = 'playing'
+  }
+
+  async next(): Promise<void> {
+    if (this.index + 1 < this.queue.length) await this.play(this.queue, this.index + 1)
+  }
+
+  /** Idempotent: stops sound, closes the context, frees every buffer. */
+  destroy(): void {
+    this.stopAll()
+    clearInterval(this.timer)
+    this.timer = undefined
+    void this.output?.ctx.close().catch(() => {})
+    this.output = null
+  }
+
+  private stopAll(): void {
+    for (const s of this.segments) s.stop()
+    this.segments = []
+    this.status = 'idle'
+    this.nowPlaying = null
+    this.boundaryNote = null
+  }
+
+  private segmentFor(track: Track): Segment {
+    return new Segment(new TrackStream(track, new HttpByteSource(`/api/stream/${track.id}`)), this.ledger)
+  }
+
+  private async ensureOutput(rate: number): Promise<void> {
+    if (this.output && this.output.ctx.sampleRate === rate && !this.output.refused) return
+    void this.output?.ctx.close().catch(() => {})
+    this.output = null
+    const out = openOutput(rate)
+    await this.onOutput?.(out)
+    this.output = out
+    this.contextRate = this.output.ctx.sampleRate
+    if (this.output.refused) {
+      this.notice('rate_refused', `The browser would not run at ${rate} Hz; it resamples to ${this.output.ctx.sampleRate} Hz, so this track is not bit-perfect.`)
+    } else if (this.deviceRate !== null && this.deviceRate < rate) {
+      this.notice('device_rate_below', `Your output device runs at ${this.deviceRate} Hz, below this track's ${rate} Hz: the browser's mixer resamples it on the way out.`)
+    }
+  }
+
+  private tick(): void {
+    const out = this.output
+    if (!out || this.switching) return
+    const rate = out.ctx.sampleRate
+    const now = frameAtOrAfter(out.ctx.currentTime, rate)
+    const horizon = now + Math.round(SCHEDULE_AHEAD_SEC * rate)
+
+    for (const seg of this.segments) {
+      if (seg.startFrame === null && seg.pending.length > 0) seg.startFrame = now + Math.round(START_LEAD_SEC * rate)
+      const cut = seg.schedule(out.ctx, out.master, now + GUARD_FRAMES, horizon)
+      if (cut > 0) this.underrun(cut)
+      this.feed(seg, now)
+    }
+    this.prefetchNext()
+    this.retireFinished(now)
+    this.publish(now)
+  }
+
+  /** Keeps decoding while the decoded-ahead window is under its target. */
+  private feed(seg: Segment, now: number): void {
+    if (seg.pulling || seg.stream.ended || seg.error) return
+    const fmt = seg.track
+    const target = decodeAheadFrames(this.strategy(), fmt.sampleRate, fmt.channels)
+    const decodedUntil = seg.decodedUntil ?? now
+    if (decodedUntil - now >= target) return
+    // Only the earliest unfinished segment decodes: the next track waits its turn.
+    if (this.segments.find((s) => !s.stream.ended && !s.error) !== seg) return
+    seg.pulling = true
+    seg.stream.pull().then(
+      (chunks) => {
+        seg.pulling = false
+        if (chunks) seg.accept(chunks)
+        if (seg.stream.truncatedNote) this.notice('integrity', seg.stream.truncatedNote)
+        this.tick()
+      },
+      (err: Error) => {
+        seg.pulling = false
+        seg.error = err
+        this.notice('integrity', err.message)
+        this.skipBroken(seg)
+      },
+    )
+  }
+
+  /** Gapless: the next track of the same rate starts on the frame after the last. */
+  private prefetchNext(): void {
+    const last = this.segments[this.segments.length - 1]
+    if (!last || last.endFrame === null) return
+    const nextIndex = this.index + this.segments.length
+    const next = this.queue[nextIndex]
+    if (!next || next.sampleRate !== this.output?.ctx.sampleRate || this.output.refused) return
+    const seg = this.segmentFor(next)
+    seg.startFrame = last.endFrame
+    this.segments.push(seg)
+  }
+
+  private retireFinished(now: number): void {
+    while (this.segments.length > 0) {
+      const first = this.segments[0]!
+      const end = first.endFrame
+      if (end === null || now < end) break
+      first.stop()
+      this.segments.shift()
+      this.index++
+      if (this.segments.length === 0) this.startAfterBoundary()
+    }
+  }
+
+  /** The queue goes on after a track of another rate: a new context, so not gapless. */
+  private startAfterBoundary(): void {
+    const next = this.queue[this.index]
+    if (!next) {
+      this.status = 'idle'
+      this.nowPlaying = null
+      return
+    }
+    if (next.sampleRate !== this.output?.ctx.sampleRate) {
+      this.boundaryNote = `The next track runs at ${next.sampleRate / 1000} kHz: the output was reopened at that rate, which cannot be gapless.`
+    }
+    this.switching = true
+    this.status = 'loading'
+    void this.ensureOutput(next.sampleRate).finally(() => {
+      this.switching = false
+      this.segments = [this.segmentFor(next)]
+      this.tick()
+    })
+  }
+
+  private skipBroken(seg: Segment): void {
+    const i = this.segments.indexOf(seg)
+    if (i < 0) return
+    // What was decoded and checked stays; the broken rest is dropped and the
+    // queue moves on from where the sound stops.
+    for (const later of this.segments.splice(i + 1)) later.stop()
+    seg.pending.splice(0)
+    if (seg.startFrame === null) {
+      this.segments.splice(i, 1)
+      seg.stop()
+      this.index += i === 0 ? 1 : 0
+      if (this.segments.length === 0) this.startAfterBoundary()
+      return
+    }
+    seg.stream.ended = true
+  }
+
+  private underrun(framesCut: number): void {
+    this.underruns++
+    const ms = (framesCut / (this.output?.ctx.sampleRate ?? 1)) * 1000
+    this.notice('underrun', `Playback ran dry: ${ms.toFixed(0)} ms of audio arrived too late and was skipped.`)
+  }
+
+  private notice(kind: Degradation, message: string): void {
+    this.notices = [...this.notices.slice(-4), { kind, message }]
+    this.onDegrade?.(kind)
+  }
+
+  private publish(now: number): void {
+    const out = this.output
+    if (!out) return
+    const rate = out.ctx.sampleRate
+    const current = this.segments.find((s) => s.startFrame !== null && (s.endFrame === null || now < s.endFrame)) ?? this.segments[0]
+    this.nowPlaying = current?.track ?? null
+    if (current?.startFrame != null) {
+      this.positionSec = Math.max(0, (now - current.startFrame) / rate)
+      if (this.status === 'loading' && now >= current.startFrame) this.status = 'playing'
+    }
+    const last = this.segments.findLast((s) => s.decodedUntil !== null)
+    this.aheadSec = last?.decodedUntil != null ? Math.max(0, (last.decodedUntil - now) / rate) : 0
+    if (current) this.targetSec = decodeAheadFrames(this.strategy(), current.track.sampleRate, current.track.channels) / current.track.sampleRate
+    this.heldPcmBytes = this.ledger.held
+    this.peakPcmBytes = this.ledger.peak
+  }
+}
