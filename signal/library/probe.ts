@@ -5,7 +5,7 @@
 import { basename, extname } from 'node:path'
 import { parseFile } from 'music-metadata'
 import type { Track } from '../../protocol/track.ts'
-import { isIntegerPcmWav } from './wav-format.ts'
+import { isPlayableWav } from './wav-format.ts'
 import type { AudioFile } from './walk.ts'
 
 export type ProbedTrack = Omit<Track, 'id' | 'bytes' | 'sha256'> & {
@@ -24,8 +24,8 @@ export async function probeTrack(file: AudioFile): Promise<ProbedTrack> {
   if (file.ext === 'flac' && (format.container !== 'FLAC' || format.codec !== 'FLAC')) {
     throw new UnplayableFileError(`not a native FLAC stream (${format.container}/${format.codec})`)
   }
-  if (file.ext === 'wav' && (format.container !== 'WAVE' || !(await isIntegerPcmWav(file.path)))) {
-    throw new UnplayableFileError(`not integer PCM WAV (${format.container}/${format.codec})`)
+  if (file.ext === 'wav' && (format.container !== 'WAVE' || !(await isPlayableWav(file.path, format.bitsPerSample)))) {
+    throw new UnplayableFileError(`not integer PCM or 32-bit float WAV (${format.container}/${format.codec})`)
   }
   const { sampleRate, bitsPerSample, numberOfChannels: channels, duration } = format
   if (!isPositiveInt(sampleRate) || !isPositiveInt(bitsPerSample) || !isPositiveInt(channels)) {

@@ -1,5 +1,5 @@
 /**
- * Whether a WAV file holds integer PCM, the only WAV the player decodes.
+ * Whether a WAV file holds integer PCM or 32-bit float, the WAV the player decodes.
  * music-metadata names plain PCM `PCM` but reports WAVE_FORMAT_EXTENSIBLE
  * (what sox and most DAWs write for 24-bit or >2 channels) only as
  * `non-PCM (65534)`, without its sub-format; so read the `fmt ` chunk here.
@@ -7,16 +7,19 @@
 import { open } from 'node:fs/promises'
 
 const WAVE_FORMAT_PCM = 0x0001
+const WAVE_FORMAT_IEEE_FLOAT = 0x0003
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe
 /** Chunks before `fmt ` (JUNK, bext…) are usually small; look no further than this. */
 const HEAD_BYTES = 64 * 1024
 
-export async function isIntegerPcmWav(path: string): Promise<boolean> {
+export async function isPlayableWav(path: string, bitsPerSample: number | undefined): Promise<boolean> {
   const file = await open(path, 'r')
   try {
     const head = Buffer.alloc(HEAD_BYTES)
     const { bytesRead } = await file.read(head, 0, HEAD_BYTES, 0)
-    return formatTag(head.subarray(0, bytesRead)) === WAVE_FORMAT_PCM
+    const tag = formatTag(head.subarray(0, bytesRead))
+    // The decoder takes 32-bit float; 64-bit float would need rounding.
+    return tag === WAVE_FORMAT_PCM || (tag === WAVE_FORMAT_IEEE_FLOAT && bitsPerSample === 32)
   } finally {
     await file.close()
   }

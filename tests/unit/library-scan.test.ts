@@ -26,7 +26,7 @@ const forbidden: Record<string, string> = {}
  *   LOUD.WAV                           untagged 16-bit mono PCM, upper-case extension
  *   corrupt.flac                       random bytes
  *   mislabeled.flac                    the demo WAV under a FLAC name
- *   float.wav                          IEEE float WAV: a codec the player does not take
+ *   float.wav                          "16-bit IEEE float" WAV: not a real format (32-bit float is taken)
  *   notes.txt, .hidden.wav, .git/x.wav
  *   link-out.wav -> ../outside/secret.wav, linkdir -> ../outside
  *   nested/04-coda-16-48k.wav, nested/dup.flac (= 01), nested/loop -> lib

@@ -6,6 +6,7 @@
  */
 const S = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21]
 /** K[i] = floor(abs(sin(i + 1)) * 2^32), RFC 1321 §3.4. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1
 const K = Int32Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0)
 
 export class Md5 {
@@ -29,6 +30,13 @@ export class Md5 {
       if (this.buffered < 64) return this
       this.compress(this.block, 0)
       this.buffered = 0
+    }
+    const whole = (bytes.length - at) & ~63
+    if (whole > 0 && LITTLE_ENDIAN && (bytes.byteOffset + at) % 4 === 0) {
+      // Aligned (the usual case: PCM scratch buffers): read whole words, not bytes.
+      const words = new Int32Array(bytes.buffer, bytes.byteOffset + at, whole / 4)
+      for (let w = 0; w < words.length; w += 16) this.compressWords(words, w)
+      at += whole
     }
     for (; at + 64 <= bytes.length; at += 64) this.compress(bytes, at)
     if (at < bytes.length) {
@@ -56,6 +64,12 @@ export class Md5 {
   private compress(p: Uint8Array, at: number): void {
     const x = this.words
     for (let i = 0; i < 16; i++, at += 4) x[i] = p[at]! | (p[at + 1]! << 8) | (p[at + 2]! << 16) | (p[at + 3]! << 24)
+    this.compressWords(x, 0)
+  }
+
+  /** One 64-byte block given as 16 little-endian words at `x[o]`. */
+  private compressWords(words: Int32Array, o: number): void {
+    const x = o === 0 && words.length === 16 ? words : words.subarray(o, o + 16)
     let a = this.a
     let b = this.b
     let c = this.c
