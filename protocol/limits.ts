@@ -5,7 +5,10 @@ export const LIMITS = {
   /** An SDP with many candidates stays well under this. */
   maxSignalPayloadBytes: 16 * 1024,
   /** Data-channel control messages; audio pieces travel elsewhere. */
-  maxPeerMessageBytes: 16 * 1024,
+  maxPeerMessageBytes: 64 * 1024,
+  maxQueue: 500,
+  /** Listeners whose sync state the curator shares; keeps the table under the message cap. */
+  maxSyncTable: 200,
   roomNameMax: 60,
   displayNameMax: 40,
   maxListenersCap: 500,

@@ -11,6 +11,22 @@ import { parseWith, type Parsed } from './parse.ts'
 const Millis = v.pipe(v.number(), v.finite())
 const Seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER))
 
+const TrackId = v.pipe(v.string(), v.regex(/^[a-f0-9]{16,64}$/))
+const Finite = v.pipe(v.number(), v.finite())
+
+export const SyncReport = v.object({
+  state: v.picklist(['locked', 'adjusting', 'converging', 'lost', 'idle']),
+  /** Estimated curator clock minus ours (ms) and its ~95 % bound. */
+  offsetMs: v.nullable(Finite),
+  uncertaintyMs: v.nullable(Finite),
+  rttMs: v.nullable(Finite),
+  skewPpm: v.nullable(Finite),
+  /** Where our output is against where the anchor says it should be (ms; + = late). */
+  errorMs: v.nullable(Finite),
+  corrections: v.pipe(v.number(), v.integer(), v.minValue(0)),
+})
+export type SyncReport = v.InferOutput<typeof SyncReport>
+
 export const PeerMessage = v.variant('type', [
   v.object({ type: v.literal('hello'), v: v.number(), name: v.optional(v.pipe(v.string(), v.maxLength(LIMITS.displayNameMax))) }),
   /**
@@ -19,6 +35,27 @@ export const PeerMessage = v.variant('type', [
    */
   v.object({ type: v.literal('clock.req'), seq: Seq, t0: Millis }),
   v.object({ type: v.literal('clock.res'), seq: Seq, t0: Millis, t1: Millis, t2: Millis }),
+  /**
+   * The curator's playback state: track `queue[index]` was at `positionFrames`
+   * (playing or paused) at `atCuratorTime` on the curator's clock. Sent on
+   * every change and as a heartbeat; `seq` only grows, so a listener drops
+   * replays and reordered states.
+   */
+  v.object({
+    type: v.literal('anchor'),
+    seq: Seq,
+    queue: v.pipe(v.array(TrackId), v.maxLength(LIMITS.maxQueue)),
+    index: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    state: v.picklist(['playing', 'paused', 'stopped']),
+    positionFrames: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    atCuratorTime: Millis,
+  }),
+  /** A listener's view of its own sync, sent to the curator, who shares the table. */
+  v.object({ type: v.literal('sync.report'), report: SyncReport }),
+  v.object({
+    type: v.literal('sync.table'),
+    reports: v.pipe(v.array(v.object({ peerId: v.pipe(v.string(), v.maxLength(32)), report: SyncReport })), v.maxLength(LIMITS.maxSyncTable)),
+  }),
 ])
 export type PeerMessage = v.InferOutput<typeof PeerMessage>
 

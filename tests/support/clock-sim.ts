@@ -247,6 +247,11 @@ export class ProbeSession {
     readonly schedule: BurstSchedule = burstSchedule(),
   ) {}
 
+  /** A seq the session will never send: for a test's hand-made answer. */
+  reserveSeq(): number {
+    return this.seq++
+  }
+
   run(untilTau: number, hooks: { tickMs?: number; onTick?: (tau: number) => void } = {}): void {
     let nextTick = hooks.tickMs ? this.tau : Infinity
     for (;;) {

@@ -3,19 +3,18 @@
  * split anywhere; exact PCM out, frame-numbered; a SHA-256 of the file and
  * the FLAC MD5 verdict at the end. Used by the decode worker and by tests.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
 import type { DecodeEnd, PcmChunk, TrackCodec, TrackFormat } from '../../protocol/worker-api.ts'
 import type { CodecReader, Planes } from './codec-reader.ts'
 import { DecodeError } from './errors.ts'
 import { FlacReader } from './flac/flac-reader.ts'
+import { Sha256 } from './sha256.ts'
 import { WavReader } from './wav/wav-reader.ts'
 
 type State = { is: 'open' } | { is: 'failed'; error: DecodeError } | { is: 'ended' } | { is: 'destroyed' }
 
 export class StreamDecoder {
   private state: State = { is: 'open' }
-  private readonly fileHash = sha256.create()
+  private readonly fileHash = new Sha256()
   private frames = 0
 
   private constructor(private readonly reader: CodecReader) {}
@@ -67,7 +66,7 @@ export class StreamDecoder {
     return {
       chunks,
       md5: truncated ? 'unavailable' : this.reader.md5Verdict(),
-      sha256: bytesToHex(this.fileHash.digest()),
+      sha256: this.fileHash.digestHex(),
       frames: this.frames,
       truncated,
     }

@@ -1,12 +1,17 @@
 /**
  * One data channel to one remote peer: owns its simple-peer, validates every
- * message it receives, and measures the round trip with clock exchanges.
+ * message it receives, and keeps a clock estimate of the remote's clock from
+ * NTP-style exchanges (a burst at connect, then about one a second).
  */
 import Peer from '@thaunknown/simple-peer/lite.js'
 import { parsePeerMessage, PROTOCOL_VERSION, type PeerMessage } from '../../../protocol/index.ts'
 import { clockSample } from './clock-sample.ts'
+import { burstSchedule, ClockEstimator, type ClockEstimate } from './sync/clock-sync.ts'
+import { syncNow } from './sync/sync-clock.ts'
 
 export type LinkState = 'connecting' | 'open' | 'closed'
+/** Messages other than the link's own handshake and clock exchanges. */
+export type AppMessage = Exclude<PeerMessage, { type: 'hello' | 'clock.req' | 'clock.res' }>
 
 export interface PeerLinkOptions {
   remoteId: string
@@ -14,11 +19,9 @@ export interface PeerLinkOptions {
   iceServers: RTCIceServer[]
   sendSignal: (data: Record<string, unknown>) => void
   onChange: () => void
+  onMessage?: (m: AppMessage, link: PeerLink) => void
 }
 
-/** A burst at connect gives a quick first figure; then one exchange a second. */
-const BURST = [50, 150, 300, 500]
-const PROBE_EVERY_MS = 1000
 /** Answers later than this are treated as lost, so the pending map stays small. */
 const PROBE_TIMEOUT_MS = 5000
 const MAX_STRIKES = 20
@@ -27,9 +30,11 @@ export class PeerLink {
   state: LinkState = 'connecting'
   rttMs: number | null = null
   minRttMs: number | null = null
-  remoteName: string | undefined
+  /** The remote's clock as seen from here (remote minus local). */
+  readonly clock = new ClockEstimator()
   private readonly peer: Peer.Instance
-  private readonly timers: ReturnType<typeof setTimeout>[] = []
+  private readonly schedule = burstSchedule()
+  private probeTimer: ReturnType<typeof setTimeout> | undefined
   private readonly pending = new Map<number, number>()
   private seq = 0
   private strikes = 0
@@ -53,40 +58,55 @@ export class PeerLink {
     return this.opts.remoteId
   }
 
+  estimate(): ClockEstimate | null {
+    return this.clock.estimate(syncNow())
+  }
+
   signal(data: Record<string, unknown>): void {
     if (this.state !== 'closed') this.peer.signal(data)
   }
 
+  send(m: PeerMessage): void {
+    if (this.state !== 'open') return
+    try {
+      this.peer.send(JSON.stringify(m))
+    } catch (err) {
+      console.warn(`[peer ${this.remoteId}] send failed:`, (err as Error).message)
+    }
+  }
+
   /** Idempotent: clears every timer and the connection. */
   destroy(): void {
-    if (this.state === 'closed') return
     this.close()
   }
 
   private close(): void {
     if (this.state === 'closed') return
     this.state = 'closed'
-    for (const t of this.timers) clearTimeout(t)
-    this.timers.length = 0
+    clearTimeout(this.probeTimer)
     this.pending.clear()
     this.peer.destroy()
     this.opts.onChange()
   }
 
-  private send(m: PeerMessage): void {
-    if (this.state === 'open') this.peer.send(JSON.stringify(m))
-  }
-
   private onOpen(): void {
     this.state = 'open'
     this.send({ type: 'hello', v: PROTOCOL_VERSION })
-    for (const delay of BURST) this.timers.push(setTimeout(() => this.probe(), delay))
-    this.timers.push(setInterval(() => this.probe(), PROBE_EVERY_MS))
+    this.scheduleProbe()
     this.opts.onChange()
   }
 
+  private scheduleProbe(): void {
+    const state = this.estimate()?.state ?? null
+    this.probeTimer = setTimeout(() => {
+      if (this.state !== 'open') return
+      this.probe()
+      this.scheduleProbe()
+    }, this.schedule.delayMs(this.seq, state))
+  }
+
   private probe(): void {
-    const t0 = now()
+    const t0 = syncNow()
     for (const [seq, sent] of this.pending) if (t0 - sent > PROBE_TIMEOUT_MS) this.pending.delete(seq)
     const seq = this.seq++
     this.pending.set(seq, t0)
@@ -94,7 +114,7 @@ export class PeerLink {
   }
 
   private onData(raw: Uint8Array | string): void {
-    const t = now()
+    const t = syncNow()
     const parsed = parsePeerMessage(raw)
     if (!parsed.ok) return this.strike(parsed.error.message)
     const m = parsed.value
@@ -106,7 +126,7 @@ export class PeerLink {
         }
         return
       case 'clock.req':
-        this.send({ type: 'clock.res', seq: m.seq, t0: m.t0, t1: t, t2: now() })
+        this.send({ type: 'clock.res', seq: m.seq, t0: m.t0, t1: t, t2: syncNow() })
         return
       case 'clock.res': {
         // Only answers to our own outstanding questions count: no replays.
@@ -115,11 +135,14 @@ export class PeerLink {
         this.pending.delete(m.seq)
         const sample = clockSample({ t0: m.t0, t1: m.t1, t2: m.t2, t3: t })
         if (!sample) return this.strike('impossible clock answer')
+        this.clock.add({ ...sample, seq: m.seq })
         this.rttMs = sample.rttMs
         this.minRttMs = this.minRttMs === null ? sample.rttMs : Math.min(this.minRttMs, sample.rttMs)
         this.opts.onChange()
         return
       }
+      default:
+        this.opts.onMessage?.(m, this)
     }
   }
 
@@ -127,9 +150,4 @@ export class PeerLink {
     console.warn(`[peer ${this.remoteId}] dropped message: ${reason}`)
     if (++this.strikes >= MAX_STRIKES) this.close()
   }
-}
-
-/** Milliseconds on a monotonic clock that is comparable across pages of one machine. */
-function now(): number {
-  return performance.timeOrigin + performance.now()
 }

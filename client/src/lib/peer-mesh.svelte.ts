@@ -4,7 +4,8 @@
  */
 import type { RoomView } from '../../../protocol/index.ts'
 import { acceptsDial, planLinks, type MeshInput } from './mesh-plan.ts'
-import { PeerLink } from './peer-link.ts'
+import type { PeerMessage } from '../../../protocol/index.ts'
+import { PeerLink, type AppMessage } from './peer-link.ts'
 
 export interface PeerStatus {
   peerId: string
@@ -28,7 +29,25 @@ export class PeerMesh {
     private readonly selfLurker: boolean,
     private readonly iceServers: RTCIceServer[],
     private readonly sendSignal: (to: string, data: Record<string, unknown>) => void,
+    /** Messages beyond the link's own clock exchanges, already validated. */
+    private readonly onMessage: (m: AppMessage, from: PeerLink) => void = () => {},
   ) {}
+
+  link(peerId: string): PeerLink | undefined {
+    const l = this.links.get(peerId)
+    return l?.state === 'open' ? l : undefined
+  }
+
+  openLinks(): PeerLink[] {
+    return [...this.links.values()].filter((l) => l.state === 'open')
+  }
+
+  broadcast(m: PeerMessage): void {
+    for (const l of this.openLinks()) l.send(m)
+  }
+
+  /** Called when a link opens, e.g. so the curator can send its state at once. */
+  onOpen: ((link: PeerLink) => void) | undefined
 
   update(room: RoomView): void {
     if (this.destroyed) return
@@ -73,8 +92,16 @@ export class PeerMesh {
       initiator,
       iceServers: this.iceServers,
       sendSignal: (data) => this.sendSignal(peerId, data),
-      onChange: () => this.refresh(),
+      onChange: () => {
+        if (link.state === 'open' && !opened) {
+          opened = true
+          this.onOpen?.(link)
+        }
+        this.refresh()
+      },
+      onMessage: (m, from) => this.onMessage(m, from),
     })
+    let opened = false
     this.links.set(peerId, link)
     return link
   }

@@ -4,6 +4,7 @@
  */
 import type { ProtocolError, Reply, RoomView, ServerMessage } from '../../../protocol/index.ts'
 import { iceServers } from './client-config.ts'
+import type { AppMessage, PeerLink } from './peer-link.ts'
 import { PeerMesh } from './peer-mesh.svelte.ts'
 import type { SignalClient } from './signal-client.svelte.ts'
 
@@ -24,6 +25,9 @@ export class RoomSession {
   lurker = $state(false)
   mesh = $state<PeerMesh | null>(null)
   token: string | undefined
+  /** Validated data-channel messages from any peer, and links as they open. */
+  readonly peerMessages = new Set<(m: AppMessage, from: PeerLink) => void>()
+  readonly linkOpened = new Set<(link: PeerLink) => void>()
   private displayName = ''
   /** The newest room push that arrived before our join reply. */
   private early: RoomView | undefined
@@ -92,7 +96,18 @@ export class RoomSession {
     this.mesh?.destroy()
     const client = this.client
     const roomId = this.roomId
-    this.mesh = new PeerMesh(reply.peerId, reply.lurker, ice, (to, data) => client.send({ type: 'signal', roomId, to, data }))
+    this.mesh = new PeerMesh(
+      reply.peerId,
+      reply.lurker,
+      ice,
+      (to, data) => client.send({ type: 'signal', roomId, to, data }),
+      (m, from) => {
+        for (const h of this.peerMessages) h(m, from)
+      },
+    )
+    this.mesh.onOpen = (link) => {
+      for (const h of this.linkOpened) h(link)
+    }
     this.status = 'joined'
     this.applyRoom(reply.room)
     if (this.early) this.applyRoom(this.early)

@@ -2,9 +2,13 @@
  * The AudioContext, opened at the track's own rate so nothing in the graph
  * resamples. Volume stays at unity (a gain of exactly 1 multiplies exactly).
  */
+import { OutputClock } from '../sync/output-clock.ts'
+
 export interface AudioOutput {
   ctx: AudioContext
   master: GainNode
+  /** Where the page's clock meets this context's output (for room sync). */
+  clock: OutputClock
   /** Set when the browser would not open the context at the wanted rate. */
   refused: boolean
 }
@@ -21,7 +25,7 @@ export function openOutput(sampleRate: number): AudioOutput {
   if (ctx.sampleRate !== sampleRate) refused = true
   const master = new GainNode(ctx, { gain: 1 })
   master.connect(ctx.destination)
-  return { ctx, master, refused }
+  return { ctx, master, refused, clock: new OutputClock(ctx) }
 }
 
 let deviceRate: Promise<number> | undefined

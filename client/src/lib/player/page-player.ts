@@ -14,6 +14,7 @@ export function pagePlayer(): Player {
   if (!player) {
     const p = new Player()
     p.strategy = () => settings.bufferStrategy
+    p.syncToleranceMs = () => settings.syncTolerance
     p.onDegrade = (reason) => signalClient().send({ type: 'quality.report', reason })
     ;(globalThis as { aulaDebug?: object }).aulaDebug = { player: p }
     player = p

@@ -2,8 +2,14 @@
  * The lossless player: a queue of tracks decoded in a worker, scheduled on a
  * context opened at the track's rate, gapless between tracks of one rate,
  * holding a bounded window of decoded PCM. Components render its state.
+ *
+ * Two ways to place audio in time: `play` starts as soon as data is there
+ * (local listening); `follow` asks a placement function where track frame 0
+ * belongs on the context's timeline (room sync) and keeps checking it,
+ * correcting drift by dropping or repeating whole frames, never resampling.
  */
 import type { Degradation, Track } from '../../../../protocol/index.ts'
+import { DriftCorrector, toleranceFrames } from '../sync/drift.ts'
 import { openOutput, outputDeviceRate, type AudioOutput } from './audio-output.ts'
 import { decodeAheadFrames, PcmLedger, type BufferStrategy } from './buffer-budget.ts'
 import { HttpByteSource } from './byte-source.ts'
@@ -13,6 +19,13 @@ import { TrackStream } from './track-stream.ts'
 
 export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused'
 
+/**
+ * Where queue[index]'s frame 0 sounds, as a context frame (fractional), on
+ * the output the player holds; null when unknown (no clock estimate yet, or
+ * not the anchored track).
+ */
+export type Placement = (index: number, out: AudioOutput) => number | null
+
 const TICK_MS = 40
 /** Web Audio gets nodes this far ahead: covers a busy main thread. */
 const SCHEDULE_AHEAD_SEC = 1.5
@@ -20,6 +33,7 @@ const SCHEDULE_AHEAD_SEC = 1.5
 const START_LEAD_SEC = 0.05
 /** A node must start at least this far after the current render quantum. */
 const GUARD_FRAMES = 256
+const DRIFT_CHECK_MS = 250
 
 export interface PlayerNotice {
   kind: Degradation
@@ -40,37 +54,49 @@ export class Player {
   underruns = $state(0)
   heldPcmBytes = $state(0)
   peakPcmBytes = $state(0)
+  /** Following a room: how far our schedule is from where it belongs (ms, + = late), and corrections made. */
+  syncErrorMs = $state<number | null>(null)
+  corrections = $state(0)
+
   /** Read on every decision, so a settings change applies at once. */
   strategy: () => BufferStrategy = () => 'balanced'
-
+  syncToleranceMs: () => number = () => 1
   onDegrade: ((reason: Degradation) => void) | undefined
   /** Called with each new output before any sound: tests insert a capture tap here. */
   onOutput: ((out: AudioOutput) => Promise<void>) | undefined
-  private switching = false
+
   private output: AudioOutput | null = null
   private queue: Track[] = []
   private index = 0
   private segments: Segment[] = []
+  private place: Placement | null = null
+  private drift: DriftCorrector | null = null
+  private lastDriftCheck = 0
   private readonly ledger = new PcmLedger()
   private timer: ReturnType<typeof setInterval> | undefined
+  private switching = false
+  private generation = 0
 
   get queueTracks(): readonly Track[] {
     return this.queue
   }
 
-  /** Plays `tracks` from `index`, replacing whatever played. */
-  async play(tracks: Track[], index = 0): Promise<void> {
-    this.stopAll()
-    this.queue = [...tracks]
-    this.index = index
-    const first = this.queue[index]
-    if (!first) return
-    this.status = 'loading'
-    this.deviceRate = await outputDeviceRate()
-    await this.ensureOutput(first.sampleRate)
-    this.segments = [this.segmentFor(first)]
-    this.timer ??= setInterval(() => this.tick(), TICK_MS)
-    this.tick()
+  get currentIndex(): number {
+    return this.index
+  }
+
+  get audioOutput(): AudioOutput | null {
+    return this.output
+  }
+
+  /** Plays `tracks` from `index` as soon as the audio is there, replacing whatever played. */
+  play(tracks: Track[], index = 0): Promise<void> {
+    return this.start(tracks, index, null)
+  }
+
+  /** Plays `tracks` from `index` where `place` says, keeping to it. */
+  follow(tracks: Track[], index: number, place: Placement): Promise<void> {
+    return this.start(tracks, index, place)
   }
 
   async pause(): Promise<void> {
@@ -89,13 +115,36 @@ export class Player {
     if (this.index + 1 < this.queue.length) await this.play(this.queue, this.index + 1)
   }
 
+  /** Silence, keeping the output open for what comes next. */
+  stop(): void {
+    this.generation++
+    this.stopAll()
+  }
+
   /** Idempotent: stops sound, closes the context, frees every buffer. */
   destroy(): void {
-    this.stopAll()
+    this.stop()
     clearInterval(this.timer)
     this.timer = undefined
     void this.output?.ctx.close().catch(() => {})
     this.output = null
+  }
+
+  private async start(tracks: Track[], index: number, place: Placement | null): Promise<void> {
+    const generation = ++this.generation
+    this.stopAll()
+    this.queue = [...tracks]
+    this.index = index
+    this.place = place
+    const first = this.queue[index]
+    if (!first) return
+    this.status = 'loading'
+    this.deviceRate = await outputDeviceRate()
+    await this.ensureOutput(first.sampleRate)
+    if (generation !== this.generation) return // superseded while the output opened
+    this.segments = [this.segmentFor(first, index)]
+    this.timer ??= setInterval(() => this.tick(), TICK_MS)
+    this.tick()
   }
 
   private stopAll(): void {
@@ -104,10 +153,12 @@ export class Player {
     this.status = 'idle'
     this.nowPlaying = null
     this.boundaryNote = null
+    this.syncErrorMs = null
+    this.drift = null
   }
 
-  private segmentFor(track: Track): Segment {
-    return new Segment(new TrackStream(track, new HttpByteSource(`/api/stream/${track.id}`)), this.ledger)
+  private segmentFor(track: Track, index: number): Segment {
+    return new Segment(new TrackStream(track, new HttpByteSource(`/api/stream/${track.id}`)), this.ledger, index)
   }
 
   private async ensureOutput(rate: number): Promise<void> {
@@ -117,9 +168,9 @@ export class Player {
     const out = openOutput(rate)
     await this.onOutput?.(out)
     this.output = out
-    this.contextRate = this.output.ctx.sampleRate
-    if (this.output.refused) {
-      this.notice('rate_refused', `The browser would not run at ${rate} Hz; it resamples to ${this.output.ctx.sampleRate} Hz, so this track is not bit-perfect.`)
+    this.contextRate = out.ctx.sampleRate
+    if (out.refused) {
+      this.notice('rate_refused', `The browser would not run at ${rate} Hz; it resamples to ${out.ctx.sampleRate} Hz, so this track is not bit-perfect.`)
     } else if (this.deviceRate !== null && this.deviceRate < rate) {
       this.notice('device_rate_below', `Your output device runs at ${this.deviceRate} Hz, below this track's ${rate} Hz: the browser's mixer resamples it on the way out.`)
     }
@@ -128,19 +179,57 @@ export class Player {
   private tick(): void {
     const out = this.output
     if (!out || this.switching) return
+    out.clock.sample()
     const rate = out.ctx.sampleRate
-    const now = frameAtOrAfter(out.ctx.currentTime, rate)
+    const rendered = frameAtOrAfter(out.ctx.currentTime, rate)
+    const now = rendered + GUARD_FRAMES
     const horizon = now + Math.round(SCHEDULE_AHEAD_SEC * rate)
 
     for (const seg of this.segments) {
-      if (seg.startFrame === null && seg.pending.length > 0) seg.startFrame = now + Math.round(START_LEAD_SEC * rate)
-      const cut = seg.schedule(out.ctx, out.master, now + GUARD_FRAMES, horizon)
-      if (cut > 0) this.underrun(cut)
+      if (seg.startFrame === null) this.placeSegment(seg, out, now)
+      const r = seg.schedule(out.ctx, out.master, now, horizon)
+      if (r.late > 0) this.underrun(r.late)
       this.feed(seg, now)
     }
+    this.keepInStep(out)
     this.prefetchNext()
-    this.retireFinished(now)
-    this.publish(now)
+    this.retireFinished(rendered)
+    this.publish(rendered)
+  }
+
+  private placeSegment(seg: Segment, out: AudioOutput, now: number): void {
+    if (this.place) {
+      const ideal = this.place(seg.index, out)
+      if (ideal !== null && Number.isFinite(ideal)) seg.startFrame = Math.round(ideal)
+    } else if (seg.pending.length > 0) {
+      seg.startFrame = now + Math.round(START_LEAD_SEC * out.ctx.sampleRate)
+    }
+  }
+
+  /** Following: compare where we are with where we belong; correct by whole frames. */
+  private keepInStep(out: AudioOutput): void {
+    const seg = this.segments[0]
+    if (!this.place || !seg || seg.startFrame === null) return
+    const t = performance.now()
+    if (t - this.lastDriftCheck < DRIFT_CHECK_MS) return
+    this.lastDriftCheck = t
+    const ideal = this.place(seg.index, out)
+    if (ideal === null || !Number.isFinite(ideal)) return
+    const rate = out.ctx.sampleRate
+    // + : we are late (the track frame sounding now is behind the ideal one).
+    const errorFrames = seg.startFrame - ideal
+    this.syncErrorMs = (errorFrames / rate) * 1000
+    this.drift ??= new DriftCorrector({ sampleRate: rate, toleranceFrames: toleranceFrames(this.syncToleranceMs(), rate) })
+    const c = this.drift.correction(errorFrames)
+    if (c.kind === 'none') return
+    this.corrections = this.corrections + 1
+    if (c.kind === 'resync') {
+      // Too far off to mend frame by frame: start again at the right frame.
+      void this.start(this.queue, seg.index, this.place)
+      return
+    }
+    const delta = c.kind === 'drop' ? -c.frames : c.frames
+    for (const s of this.segments) if (s.startFrame !== null) s.startFrame += delta
   }
 
   /** Keeps decoding while the decoded-ahead window is under its target. */
@@ -148,8 +237,9 @@ export class Player {
     if (seg.pulling || seg.stream.ended || seg.error) return
     const fmt = seg.track
     const target = decodeAheadFrames(this.strategy(), fmt.sampleRate, fmt.channels)
-    const decodedUntil = seg.decodedUntil ?? now
-    if (decodedUntil - now >= target) return
+    // Not placed yet (no clock estimate): decode a window's worth and wait.
+    const ahead = seg.decodedUntil === null ? seg.stream.framesDecoded : seg.decodedUntil - now
+    if (ahead >= target) return
     // Only the earliest unfinished segment decodes: the next track waits its turn.
     if (this.segments.find((s) => !s.stream.ended && !s.error) !== seg) return
     seg.pulling = true
@@ -173,10 +263,10 @@ export class Player {
   private prefetchNext(): void {
     const last = this.segments[this.segments.length - 1]
     if (!last || last.endFrame === null) return
-    const nextIndex = this.index + this.segments.length
+    const nextIndex = last.index + 1
     const next = this.queue[nextIndex]
     if (!next || next.sampleRate !== this.output?.ctx.sampleRate || this.output.refused) return
-    const seg = this.segmentFor(next)
+    const seg = this.segmentFor(next, nextIndex)
     seg.startFrame = last.endFrame
     this.segments.push(seg)
   }
@@ -188,7 +278,8 @@ export class Player {
       if (end === null || now < end) break
       first.stop()
       this.segments.shift()
-      this.index++
+      this.index = first.index + 1
+      this.drift = null
       if (this.segments.length === 0) this.startAfterBoundary()
     }
   }
@@ -204,11 +295,13 @@ export class Player {
     if (next.sampleRate !== this.output?.ctx.sampleRate) {
       this.boundaryNote = `The next track runs at ${next.sampleRate / 1000} kHz: the output was reopened at that rate, which cannot be gapless.`
     }
+    const generation = this.generation
     this.switching = true
     this.status = 'loading'
     void this.ensureOutput(next.sampleRate).finally(() => {
       this.switching = false
-      this.segments = [this.segmentFor(next)]
+      if (generation !== this.generation) return
+      this.segments = [this.segmentFor(next, this.index)]
       this.tick()
     })
   }
@@ -220,11 +313,13 @@ export class Player {
     // queue moves on from where the sound stops.
     for (const later of this.segments.splice(i + 1)) later.stop()
     seg.pending.splice(0)
-    if (seg.startFrame === null) {
+    if (seg.startFrame === null || seg.scheduledEnd === null) {
       this.segments.splice(i, 1)
       seg.stop()
-      this.index += i === 0 ? 1 : 0
-      if (this.segments.length === 0) this.startAfterBoundary()
+      if (this.segments.length === 0) {
+        this.index = seg.index + 1
+        this.startAfterBoundary()
+      }
       return
     }
     seg.stream.ended = true
@@ -249,7 +344,7 @@ export class Player {
     this.nowPlaying = current?.track ?? null
     if (current?.startFrame != null) {
       this.positionSec = Math.max(0, (now - current.startFrame) / rate)
-      if (this.status === 'loading' && now >= current.startFrame) this.status = 'playing'
+      if (this.status === 'loading' && current.scheduledEnd !== null && now >= current.startFrame) this.status = 'playing'
     }
     const last = this.segments.findLast((s) => s.decodedUntil !== null)
     this.aheadSec = last?.decodedUntil != null ? Math.max(0, (last.decodedUntil - now) / rate) : 0

@@ -12,12 +12,25 @@ import type { TrackStream } from './track-stream.ts'
 
 /** Nodes of about this many frames: few enough nodes, small enough windows. */
 const NODE_FRAMES = 16384
+/** A drift correction repeats at most this many frames at once (the corrector steps in ≤ 10 ms). */
+const MAX_REPEAT_FRAMES = 8192
+
+export interface ScheduleResult {
+  /** Frames cut because they arrived after their time, once sound had begun: an underrun. */
+  late: number
+  /** Frames dropped because the timeline moved earlier. */
+  dropped: number
+  /** Frames played twice because the timeline moved later. */
+  repeated: number
+}
 
 export class Segment {
   startFrame: number | null = null
   readonly pending: PcmChunk[] = []
   /** Track frames already handed to Web Audio. */
   scheduledFrames = 0
+  /** Context frame just after the last node handed to Web Audio; null before the first. */
+  scheduledEnd: number | null = null
   pulling = false
   error: Error | null = null
   private readonly nodes = new Set<AudioBufferSourceNode>()
@@ -25,6 +38,8 @@ export class Segment {
   constructor(
     readonly stream: TrackStream,
     private readonly ledger: PcmLedger,
+    /** Position in the player's queue. */
+    readonly index: number,
   ) {}
 
   get track() {
@@ -50,42 +65,60 @@ export class Segment {
 
   /**
    * Schedules pending audio that starts before `horizon` (a context frame).
-   * Audio already too late to start is cut, not played late: playing it late
-   * would overlap what follows. Returns how many frames were cut.
+   * Nodes never start before `now` nor before the end of the previous node:
+   * audio too late is cut, not played late (it would overlap what follows).
+   * When the timeline moved later (a drift correction), the gap is filled by
+   * repeating the next frames; when it moved earlier, frames are dropped.
    */
-  schedule(ctx: AudioContext, dest: AudioNode, earliest: number, horizon: number): number {
-    if (this.startFrame === null) return 0
-    let cut = 0
+  schedule(ctx: AudioContext, dest: AudioNode, now: number, horizon: number): ScheduleResult {
+    const result: ScheduleResult = { late: 0, dropped: 0, repeated: 0 }
+    if (this.startFrame === null) return result
     while (this.pending.length > 0 && this.startFrame + this.pending[0]!.startFrame < horizon) {
       const group = this.takeGroup()
       const first = group[0]!
       const frames = group.reduce((n, c) => n + c.frames, 0)
       const channels = first.channels.length
       const at = this.startFrame + first.startFrame
-      const skip = Math.min(frames, Math.max(0, earliest - at))
+      const end = this.scheduledEnd
+      const lateBy = Math.max(0, now - at)
+      const overlap = end === null ? 0 : Math.max(0, end - at)
+      const skip = Math.min(frames, Math.max(lateBy, overlap))
+      // Cutting before the first sound is how a mid-track join starts; only
+      // a cut after sound has begun is a hole someone hears.
+      if (end !== null) result.late += Math.max(0, Math.min(frames, lateBy) - overlap)
+      result.dropped += Math.min(frames, overlap)
       this.scheduledFrames = first.startFrame + frames
-      cut += skip
       if (skip === frames) {
         this.ledger.release(frames * channels * 4)
         continue
+      }
+      if (end !== null && at > end && end >= now && at - end <= MAX_REPEAT_FRAMES) {
+        result.repeated += at - end
+        this.play(ctx, dest, repeatFrames(ctx, group, at - end), end)
       }
       // Starting mid-buffer by offset can land off a frame; a buffer that
       // begins exactly at the wanted frame cannot.
       const buffer = ctx.createBuffer(channels, frames - skip, ctx.sampleRate)
       copyGroup(group, buffer, skip)
-      this.ledger.release(skip * channels * 4)
-      const node = new AudioBufferSourceNode(ctx, { buffer })
-      node.connect(dest)
-      const bytes = buffer.length * channels * 4
-      node.onended = () => {
-        this.ledger.release(bytes)
-        this.nodes.delete(node)
-        node.disconnect()
-      }
-      this.nodes.add(node)
-      node.start(exactWhen(at + skip, ctx.sampleRate))
+      this.ledger.release(frames * channels * 4)
+      this.play(ctx, dest, buffer, at + skip)
     }
-    return cut
+    return result
+  }
+
+  private play(ctx: AudioContext, dest: AudioNode, buffer: AudioBuffer, frame: number): void {
+    const node = new AudioBufferSourceNode(ctx, { buffer })
+    node.connect(dest)
+    const bytes = buffer.length * buffer.numberOfChannels * 4
+    this.ledger.add(bytes)
+    node.onended = () => {
+      this.ledger.release(bytes)
+      this.nodes.delete(node)
+      node.disconnect()
+    }
+    this.nodes.add(node)
+    node.start(exactWhen(frame, ctx.sampleRate))
+    this.scheduledEnd = frame + buffer.length
   }
 
   /** Stops every node and drops pending audio. Idempotent. */
@@ -132,4 +165,17 @@ function copyGroup(group: readonly PcmChunk[], buffer: AudioBuffer, skip: number
     }
     offset += c.frames
   }
+}
+
+/** `count` frames that repeat the start of the group, for a gap the timeline opened. */
+function repeatFrames(ctx: AudioContext, group: readonly PcmChunk[], count: number): AudioBuffer {
+  const channels = group[0]!.channels.length
+  const buffer = ctx.createBuffer(channels, count, ctx.sampleRate)
+  const firstChunk = group[0]!
+  for (let ch = 0; ch < channels; ch++) {
+    const src = firstChunk.channels[ch]!
+    const out = buffer.getChannelData(ch)
+    for (let i = 0; i < count; i++) out[i] = src[Math.min(i, src.length - 1)]!
+  }
+  return buffer
 }

@@ -10,9 +10,14 @@
  *  - nextFrameAt: the first frame starting at or after t, i.e. ceil (what a
  *    scheduler starts on, so `when` falls on a frame boundary);
  *  - curatorTimeOfFrame: t_k itself (a float; exact up to rounding of ms).
- * Floating point: (t_k − A)·rate/1000 can come out as k − P − 1e-12, so floor
- * and ceil look through a nudge of EPS_FRAMES (1e-6 frame, 21 ps at 48 kHz),
- * which makes frameAt(curatorTimeOfFrame(k)) === k for any track length.
+ * Floating point: curator clocks are epoch-sized (performance.timeOrigin +
+ * now() ≈ 1.7e12 ms), where a double resolves 0.24 µs, i.e. 0.05 frame at
+ * 192 kHz. t_k is therefore rounded, and can land a hair before the boundary
+ * it names; floor and ceil look through a nudge of the double's own relative
+ * precision at that magnitude (|t|·2⁻⁵², ≥ half its ulp) plus 1e-6 frame for
+ * the arithmetic. So frameAt(curatorTimeOfFrame(k)) === k for any track
+ * length, while any instant a microsecond before the boundary (timestamps
+ * are never finer than 5 µs in a browser) still maps to the previous frame.
  * Before A a playing anchor has not started: the frames come out below P
  * (possibly negative) and the caller waits for curatorTimeOfFrame(P).
  */
@@ -33,16 +38,22 @@ function elapsedFrames(anchor: Anchor, curatorMs: number, sampleRate: number): n
   return ((curatorMs - anchor.atCuratorTime) * sampleRate) / 1000
 }
 
+/** How far before a frame boundary an instant still counts as on it, in frames. */
+function nudge(anchor: Anchor, curatorMs: number, sampleRate: number): number {
+  const magnitude = Math.max(Math.abs(curatorMs), Math.abs(anchor.atCuratorTime))
+  return EPS_FRAMES
+}
+
 /** The track frame sounding at curator time t (paused: the paused position). */
 export function frameAt(anchor: Anchor, curatorMs: number, sampleRate: number): number {
   if (anchor.state === 'paused') return anchor.positionFrames
-  return anchor.positionFrames + Math.floor(elapsedFrames(anchor, curatorMs, sampleRate) + EPS_FRAMES)
+  return anchor.positionFrames + Math.floor(elapsedFrames(anchor, curatorMs, sampleRate) + nudge(anchor, curatorMs, sampleRate))
 }
 
 /** The first track frame that starts at or after curator time t (paused: the paused position). */
 export function nextFrameAt(anchor: Anchor, curatorMs: number, sampleRate: number): number {
   if (anchor.state === 'paused') return anchor.positionFrames
-  return anchor.positionFrames + Math.ceil(elapsedFrames(anchor, curatorMs, sampleRate) - EPS_FRAMES)
+  return anchor.positionFrames + Math.ceil(elapsedFrames(anchor, curatorMs, sampleRate) - nudge(anchor, curatorMs, sampleRate))
 }
 
 /** Curator time (ms) at which track frame k starts sounding; null when paused (it never does under this anchor). */

@@ -93,7 +93,7 @@ export interface ClockEstimatorOptions {
   rttGateSlackMs: number
   /** Mutually consistent exchanges needed before claiming 'locked': a lone answer could be a lie. */
   minLockPoints: number
-  /** Points the fit needs before the offset gate judges new samples. */
+  /** Mutually consistent exchanges needed before the offset gate judges new samples. */
   minGatePoints: number
   consistencySlackMs: number
   skewPriorPpm: number
@@ -105,7 +105,7 @@ export interface ClockEstimatorOptions {
 }
 
 export const DEFAULT_CLOCK_OPTIONS: Readonly<ClockEstimatorOptions> = {
-  windowMs: 2000,
+  windowMs: 1000,
   keepPerWindow: 2,
   historyMs: 5 * 60_000,
   minKeep: 16,
@@ -124,6 +124,12 @@ export const DEFAULT_CLOCK_OPTIONS: Readonly<ClockEstimatorOptions> = {
   skewPriorStdPpm: 150,
   wanderPpm: 1,
   reseedCount: 6,
+}
+
+/** Gaussian prior on the skew (dimensionless: ms per ms). */
+interface SkewPrior {
+  mean: number
+  std: number
 }
 
 /** A sample as stored: x = listener time of the exchange's midpoint, y = measured offset. */
@@ -149,8 +155,11 @@ export class ClockEstimator {
   private lastAccepted: number | null = null
   private counts = { accepted: 0, rejected: 0, resets: 0 }
 
+  private skewPrior: SkewPrior
+
   constructor(options: Partial<ClockEstimatorOptions> = {}) {
     this.options = { ...DEFAULT_CLOCK_OPTIONS, ...options }
+    this.skewPrior = { mean: this.options.skewPriorPpm * 1e-6, std: this.options.skewPriorStdPpm * 1e-6 }
   }
 
   /** Totals since construction, for the sync panel. */
@@ -199,7 +208,7 @@ export class ClockEstimator {
     if (this.history.length === 0) return null
     if (p.rtt > o.rttGateFactor * this.rttMin + o.rttGateSlackMs) return 'rtt'
     const fit = this.fit
-    if (!fit || fit.n < o.minGatePoints) return null
+    if (!fit || this.agreeing < o.minGatePoints) return null
     const bound = p.rtt / 2 + this.rttMin / 2 + this.uncertaintyAt(p.x) + o.consistencySlackMs
     return Math.abs(p.y - predict(fit, p.x)) > bound ? 'offset' : null
   }
@@ -216,15 +225,26 @@ export class ClockEstimator {
     // lostAfterMs (the path changed: longer round trips from now on).
     const silent = this.lastAccepted === null || at - this.lastAccepted >= o.lostAfterMs
     if (!silent && this.contradictions < o.reseedCount) return 'rejected-outlier'
-    const fresh = robustFit(this.suspects, o, null)
-    if (!fresh || fresh.inliers.size < o.reseedCount) return 'rejected-outlier'
-    if (!silent && [...fresh.inliers].filter((s) => s.contradicts).length < o.reseedCount) return 'rejected-outlier'
-    this.history = this.suspects.filter((s) => fresh.inliers.has(s)).map(({ x, y, rtt }) => ({ x, y, rtt }))
+    const fresh = robustFit(this.suspects, o, null, this.carriedSkewPrior())
+    if (!fresh || fresh.consistent.length < o.reseedCount) return 'rejected-outlier'
+    if (!silent && fresh.consistent.filter((s) => s.contradicts).length < o.reseedCount) return 'rejected-outlier'
+    this.skewPrior = this.carriedSkewPrior()
+    this.history = fresh.consistent.map(({ x, y, rtt }) => ({ x, y, rtt }))
     this.suspects = []
     this.contradictions = 0
     this.lastAccepted = at
     this.refit(true)
     return 'reset'
+  }
+
+  /**
+   * A step of the curator's clock or a new path changes neither oscillator:
+   * the skew learnt so far stays the best prior (widened by the wander).
+   */
+  private carriedSkewPrior(): SkewPrior {
+    const fit = this.fit
+    if (!fit) return this.skewPrior
+    return { mean: fit.b, std: Math.hypot(Math.sqrt(fit.varB), this.options.wanderPpm * 1e-6) }
   }
 
   /** Keep history sorted by x: midpoints can swap when round trips differ. */
@@ -245,13 +265,13 @@ export class ClockEstimator {
   }
 
   private refit(fromPrior = false): void {
-    const r = robustFit(this.history, this.options, fromPrior ? null : this.fit)
+    const r = robustFit(this.history, this.options, fromPrior ? null : this.fit, this.skewPrior)
     if (!r) return
     this.fit = r.fit
     this.used = r.used
     this.rttMin = r.rttMin
     this.queueBoundMs = r.queueBoundMs
-    this.agreeing = r.inliers.size
+    this.agreeing = r.consistent.length
   }
 
   /** ≈95 % uncertainty of the offset at listener time t, asymmetry excluded. */
@@ -260,8 +280,8 @@ export class ClockEstimator {
     if (!fit) return Infinity
     const lastX = this.used.length > 0 ? this.used[this.used.length - 1]!.x : fit.xRef
     const silence = Math.max(0, t - lastX) * this.options.wanderPpm * 1e-6
-    const s = 2 * predictStd(fit, t)
-    return Math.sqrt(s * s + silence * silence + this.queueBoundMs ** 2)
+    // hypot: no overflow however far t is from the data.
+    return Math.hypot(2 * predictStd(fit, t), silence, this.queueBoundMs)
   }
 
   /** Curator minus listener at listener time t (ms), or null before the first sample. */
@@ -292,7 +312,7 @@ export class ClockEstimator {
     if (since > o.lostAfterMs) state = 'lost'
     // Answers keep arriving and keep contradicting us: not locked, whatever the maths says.
     else if (this.contradictions > 0) state = 'converging'
-    else if (this.agreeing >= o.minLockPoints && this.uncertaintyAt(nowListenerMs + o.lockHorizonMs) <= o.lockUncertaintyMs) state = 'locked'
+    else if (Math.min(this.agreeing, fit.n) >= o.minLockPoints && this.uncertaintyAt(nowListenerMs + o.lockHorizonMs) <= o.lockUncertaintyMs) state = 'locked'
     return {
       offsetMs: predict(fit, nowListenerMs),
       skewPpm: fit.b * 1e6,
@@ -310,7 +330,8 @@ export class ClockEstimator {
 interface RobustFit<P extends Point> {
   fit: LineFit
   used: P[]
-  inliers: Set<P>
+  /** Agree with the majority and have a usable round trip. */
+  consistent: P[]
   rttMin: number
   queueBoundMs: number
 }
@@ -320,10 +341,15 @@ interface RobustFit<P extends Point> {
  * `previous` supplies the slope used to detrend for the median pass (null:
  * the prior), with its own uncertainty widening the tolerance over time.
  */
-function robustFit<P extends Point>(points: readonly P[], o: ClockEstimatorOptions, previous: LineFit | null): RobustFit<P> | null {
+function robustFit<P extends Point>(
+  points: readonly P[],
+  o: ClockEstimatorOptions,
+  previous: LineFit | null,
+  prior: SkewPrior,
+): RobustFit<P> | null {
   if (points.length === 0) return null
-  const slope = previous ? previous.b : o.skewPriorPpm * 1e-6
-  const slopeStd = previous ? Math.sqrt(previous.varB) : o.skewPriorStdPpm * 1e-6
+  const slope = previous ? previous.b : prior.mean
+  const slopeStd = previous ? Math.sqrt(previous.varB) : prior.std
   const x0 = points[0]!.x
   const detrended = points.map((p) => p.y - slope * (p.x - x0))
   const m = median(detrended)
@@ -340,25 +366,22 @@ function robustFit<P extends Point>(points: readonly P[], o: ClockEstimatorOptio
   let rttMin = Infinity
   for (const p of inliers) rttMin = Math.min(rttMin, p.rtt)
   const gate = o.rttGateFactor * rttMin + o.rttGateSlackMs
-  const used = minRttPerWindow(
-    points.filter((p) => inliers.has(p) && p.rtt <= gate),
-    x0,
-    o.windowMs,
-    o.keepPerWindow,
-  )
+  const consistent = points.filter((p) => inliers.has(p) && p.rtt <= gate)
+  const used = minRttPerWindow(consistent, x0, o.windowMs, o.keepPerWindow)
   // The smallest round trip still exceeds the path's bare delay by an
   // unknown amount; the gap to the second smallest is a fair guess of it
   // (the lowest order statistics are spaced alike). It matters after a burst
   // of a few exchanges and fades as the history fills.
   const rtts = used.map((p) => p.rtt).sort((a, b) => a - b)
-  const floorGap = rtts.length > 1 ? (rtts[1]! - rtts[0]!) / (2 * Math.sqrt(3)) : 0
+  // A lone exchange gives no such hint: its whole round trip may be queueing.
+  const floorGap = (rtts.length > 1 ? rtts[1]! - rtts[0]! : rtts[0]!) / (2 * Math.sqrt(3))
   const floor = Math.hypot(o.noiseFloorMs, floorGap)
   const fitPoints: FitPoint[] = used.map((p) => ({
     x: p.x,
     y: p.y,
     sigma: floor + (p.rtt - rttMin) / (2 * Math.sqrt(3)),
   }))
-  const fit = fitLine(fitPoints, o.skewPriorPpm * 1e-6, o.skewPriorStdPpm * 1e-6)
+  const fit = fitLine(fitPoints, prior.mean, prior.std)
   if (!fit) return null
   // Least squares assumes the queueing errors average out. If congestion
   // leans one way, they all share a sign instead: each exchange is off by at
@@ -370,7 +393,7 @@ function robustFit<P extends Point>(points: readonly P[], o: ClockEstimatorOptio
     sw += w
     swq += (w * (p.rtt - rttMin)) / 2
   })
-  return { fit, used, inliers, rttMin, queueBoundMs: swq / sw }
+  return { fit, used, consistent, rttMin, queueBoundMs: swq / sw }
 }
 
 /** The `keep` smallest round trips of each window, in time order. */

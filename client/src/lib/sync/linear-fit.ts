@@ -84,6 +84,5 @@ export function predict(fit: LineFit, x: number): number {
 }
 
 export function predictStd(fit: LineFit, x: number): number {
-  const dx = x - fit.xRef
-  return Math.sqrt(fit.varA + dx * dx * fit.varB)
+  return Math.hypot(Math.sqrt(fit.varA), (x - fit.xRef) * Math.sqrt(fit.varB))
 }

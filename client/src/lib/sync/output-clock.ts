@@ -1,0 +1,39 @@
+/**
+ * Maps the page's sync clock to frames of an AudioContext's output, from
+ * `getOutputTimestamp()`: the context time at the output device paired with
+ * the performance time it was read. One reading on a busy machine can be off
+ * by a millisecond, so readings are taken every tick and the median of the
+ * recent ones is used; the mapping also follows the device clock's drift
+ * against the system clock.
+ */
+import { perfOfSyncTime } from './sync-clock.ts'
+
+const KEEP = 25
+
+export class OutputClock {
+  /** context seconds minus performance seconds, per reading */
+  private readonly offsets: number[] = []
+
+  constructor(private readonly ctx: AudioContext) {}
+
+  sample(): void {
+    const ts = this.ctx.getOutputTimestamp()
+    const { contextTime, performanceTime } = ts
+    // Before the device runs, both are 0: no information.
+    if (!contextTime || !performanceTime) return
+    this.offsets.push(contextTime - performanceTime / 1000)
+    if (this.offsets.length > KEEP) this.offsets.shift()
+  }
+
+  get ready(): boolean {
+    return this.offsets.length >= 3
+  }
+
+  /** The context frame (fractional) that reaches the output at sync time `syncMs`. */
+  frameAtSync(syncMs: number): number | null {
+    if (!this.ready) return null
+    const sorted = [...this.offsets].sort((a, b) => a - b)
+    const median = sorted[Math.floor(sorted.length / 2)]!
+    return (perfOfSyncTime(syncMs) / 1000 + median) * this.ctx.sampleRate
+  }
+}

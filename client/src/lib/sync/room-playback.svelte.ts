@@ -1,0 +1,244 @@
+/**
+ * Playback as a room: the curator's browser owns the state and sends anchors
+ * over the data channels; every page (the curator's too) places the audio
+ * from the anchor through its clock estimate of the curator and its output
+ * clock, so all hear the same frame at the same instant.
+ */
+import type { PeerMessage, SyncReport, Track } from '../../../../protocol/index.ts'
+import type { PeerLink } from '../peer-link.ts'
+import type { Player } from '../player/player.svelte.ts'
+import type { RoomSession } from '../room-session.svelte.ts'
+import { fetchTracks } from '../tracks.ts'
+import type { ClockEstimator } from './clock-sync.ts'
+import { syncNow } from './sync-clock.ts'
+import { frame0Time, positionAt } from './timeline.ts'
+
+type AnchorMessage = Extract<PeerMessage, { type: 'anchor' }>
+
+/** Play, pause and next sound this long after the curator acts: everyone starts together. */
+export const LEAD_MS = 150
+const HEARTBEAT_MS = 2000
+const REPORT_MS = 1000
+
+export class RoomPlayback {
+  anchor = $state<AnchorMessage | null>(null)
+  /** Everyone's sync, as the curator shares it (visible members only). */
+  table = $state<{ peerId: string; report: SyncReport }[]>([])
+  report = $state<SyncReport>(idleReport())
+  error = $state<string | null>(null)
+
+  private library: Track[] = []
+  private lastSeq = -1
+  private curatorClock: ClockEstimator | null = null
+  private wasCurator = false
+  private readonly reports = new Map<string, SyncReport>()
+  private readonly disposers: (() => void)[] = []
+
+  constructor(
+    private readonly session: RoomSession,
+    private readonly player: Player,
+  ) {
+    void fetchTracks().then((t) => {
+      this.library = t
+      if (this.anchor) this.apply(this.anchor)
+    }, () => {})
+    const onMessage = (m: Parameters<typeof this.onPeerMessage>[0], from: PeerLink) => this.onPeerMessage(m, from)
+    const onOpen = (link: PeerLink) => {
+      if (this.isCurator && this.anchor) link.send(this.anchor)
+    }
+    session.peerMessages.add(onMessage)
+    session.linkOpened.add(onOpen)
+    const heartbeat = setInterval(() => this.heartbeat(), HEARTBEAT_MS)
+    const reporting = setInterval(() => this.refreshReport(), REPORT_MS)
+    this.disposers.push(
+      () => session.peerMessages.delete(onMessage),
+      () => session.linkOpened.delete(onOpen),
+      () => clearInterval(heartbeat),
+      () => clearInterval(reporting),
+    )
+  }
+
+  get isCurator(): boolean {
+    return this.session.isCurator
+  }
+
+  get queue(): Track[] {
+    const a = this.anchor
+    if (!a) return []
+    return a.queue.map((id) => this.library.find((t) => t.id === id)).filter((t): t is Track => t !== undefined)
+  }
+
+  // ---- the curator's controls ---------------------------------------------
+
+  play(queue: Track[], index: number): void {
+    this.publish({ queue: queue.map((t) => t.id), index, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
+  }
+
+  pause(): void {
+    const a = this.anchor
+    const pos = a && positionAt(a, this.queue, syncNow())
+    if (!a || !pos) return
+    this.publish({ queue: a.queue, index: pos.index, state: 'paused', positionFrames: pos.frame, atCuratorTime: syncNow() })
+  }
+
+  resume(): void {
+    const a = this.anchor
+    if (!a || a.state !== 'paused') return
+    this.publish({ ...strip(a), state: 'playing', atCuratorTime: syncNow() + LEAD_MS })
+  }
+
+  next(): void {
+    const a = this.anchor
+    const pos = a && positionAt(a, this.queue, syncNow())
+    if (!a) return
+    const index = (pos?.index ?? a.index) + 1
+    if (index >= a.queue.length) return
+    this.publish({ queue: a.queue, index, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
+  }
+
+  destroy(): void {
+    for (const d of this.disposers.splice(0)) d()
+    this.player.stop()
+  }
+
+  // ---- both sides ---------------------------------------------------------
+
+  private publish(state: Omit<AnchorMessage, 'type' | 'seq'>): void {
+    if (!this.isCurator) return
+    const anchor: AnchorMessage = { type: 'anchor', seq: this.lastSeq + 1, ...state }
+    this.lastSeq = anchor.seq
+    // A heartbeat repeats the state under a new seq: nothing to restart.
+    if (sameState(anchor, this.anchor)) this.anchor = anchor
+    else this.apply(anchor)
+    this.session.mesh?.broadcast(anchor)
+  }
+
+  private onPeerMessage(m: Exclude<PeerMessage, { type: 'hello' | 'clock.req' | 'clock.res' }>, from: PeerLink): void {
+    const fromCurator = from.remoteId === this.session.room?.curatorId
+    switch (m.type) {
+      case 'anchor':
+        // Only the curator sets the state; a replayed or reordered one is stale.
+        if (!fromCurator || this.isCurator || m.seq <= this.lastSeq) return
+        this.lastSeq = m.seq
+        this.curatorClock = from.clock
+        if (!sameState(m, this.anchor)) this.apply(m)
+        else this.anchor = m
+        return
+      case 'sync.report':
+        if (this.isCurator) this.reports.set(from.remoteId, m.report)
+        return
+      case 'sync.table':
+        if (fromCurator) this.table = m.reports
+        return
+    }
+  }
+
+  private apply(a: AnchorMessage): void {
+    this.anchor = a
+    const queue = this.queue
+    if (queue.length !== a.queue.length) {
+      if (this.library.length > 0) this.error = 'The curator queued tracks this library does not have.'
+      return
+    }
+    this.error = null
+    const pos = a.state === 'playing' ? positionAt(a, queue, this.curatorNow() ?? a.atCuratorTime) : null
+    if (a.state !== 'playing' || !pos) {
+      this.player.stop()
+      return
+    }
+    // Start at the track sounding now (or the anchored one, if it has not begun yet).
+    void this.player.follow(queue, Math.max(a.index, pos.index), (index, out) => {
+      const anchor = this.anchor
+      const t = anchor && frame0Time(anchor, this.queue, index)
+      const local = t === null || t === undefined ? null : this.toLocal(t)
+      return local === null ? null : out.clock.frameAtSync(local)
+    })
+  }
+
+  private toLocal(curatorMs: number): number | null {
+    if (this.isCurator) return curatorMs
+    return this.curatorLink()?.clock.toListener(curatorMs) ?? this.curatorClock?.toListener(curatorMs) ?? null
+  }
+
+  private curatorNow(): number | null {
+    if (this.isCurator) return syncNow()
+    return (this.curatorLink()?.clock ?? this.curatorClock)?.toCurator(syncNow()) ?? null
+  }
+
+  private curatorLink(): PeerLink | undefined {
+    const id = this.session.room?.curatorId
+    return id ? this.session.mesh?.link(id) : undefined
+  }
+
+  private heartbeat(): void {
+    this.takeOverIfCurator()
+    if (!this.isCurator) return
+    if (this.anchor) this.publish(strip(this.anchor))
+    const visible = new Set(this.session.room?.members.map((m) => m.peerId))
+    const reports = [...this.reports].filter(([id]) => visible.has(id)).map(([peerId, report]) => ({ peerId, report }))
+    if (this.session.peerId) reports.unshift({ peerId: this.session.peerId, report: this.report })
+    this.table = reports
+    this.session.mesh?.broadcast({ type: 'sync.table', reports: reports.slice(0, 200) })
+  }
+
+  /**
+   * A new curator carries on from the last anchor, re-expressed on its own
+   * clock through the estimate it had of the old curator's: no gap.
+   */
+  private takeOverIfCurator(): void {
+    const now = this.isCurator
+    if (now && !this.wasCurator && this.anchor && this.curatorClock) {
+      const local = this.curatorClock.toListener(this.anchor.atCuratorTime)
+      if (local !== null) this.publish({ ...strip(this.anchor), atCuratorTime: local })
+    }
+    this.wasCurator = now
+  }
+
+  private refreshReport(): void {
+    this.takeOverIfCurator()
+    const err = this.player.syncErrorMs
+    if (this.isCurator) {
+      this.report = { ...idleReport(), state: this.anchor?.state === 'playing' ? 'locked' : 'idle', offsetMs: 0, uncertaintyMs: 0, errorMs: err, corrections: this.player.corrections }
+      return
+    }
+    const link = this.curatorLink()
+    const est = link?.estimate() ?? null
+    const playing = this.anchor?.state === 'playing'
+    let state: SyncReport['state'] = 'idle'
+    if (!est) state = link ? 'converging' : 'lost'
+    else if (est.state !== 'locked') state = est.state
+    else if (playing && err !== null && Math.abs(err) > this.player.syncToleranceMs()) state = 'adjusting'
+    else state = playing ? 'locked' : 'idle'
+    this.report = {
+      state,
+      offsetMs: est?.offsetMs ?? null,
+      uncertaintyMs: est ? est.uncertaintyMs + est.asymmetryBoundMs : null,
+      rttMs: est?.rttMs ?? null,
+      skewPpm: est?.skewPpm ?? null,
+      errorMs: err,
+      corrections: this.player.corrections,
+    }
+    if (link) link.send({ type: 'sync.report', report: this.report })
+  }
+}
+
+function strip(a: AnchorMessage): Omit<AnchorMessage, 'type' | 'seq'> {
+  const { type: _t, seq: _s, ...rest } = a
+  return rest
+}
+
+function sameState(a: AnchorMessage, b: AnchorMessage | null): boolean {
+  return (
+    b !== null &&
+    a.index === b.index &&
+    a.state === b.state &&
+    a.positionFrames === b.positionFrames &&
+    a.atCuratorTime === b.atCuratorTime &&
+    a.queue.length === b.queue.length &&
+    a.queue.every((id, i) => id === b.queue[i])
+  )
+}
+
+function idleReport(): SyncReport {
+  return { state: 'idle', offsetMs: null, uncertaintyMs: null, rttMs: null, skewPpm: null, errorMs: null, corrections: 0 }
+}
