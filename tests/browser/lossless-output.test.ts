@@ -27,9 +27,9 @@ test.after(async () => {
 async function freshPlayerPage(): Promise<Page> {
   const page = await (await browser.context()).newPage()
   page.on('pageerror', (e) => console.error('[page]', e.message))
+  await installCapture(page)
   await createRoom(page, origin, { room: 'Bit-perfect', me: 'Tester' })
   await page.getByRole('region', { name: 'Player' }).waitFor()
-  await installCapture(page)
   return page
 }
 

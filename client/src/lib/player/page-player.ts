@@ -1,7 +1,7 @@
 /**
  * The page's one player. Degradations are reported to the server (counted in
  * sonantica_audio_quality_degradation_count). Exposed on `window.aulaDebug`
- * so browser tests can tap the output.
+ * for browser tests and benchmarks.
  */
 import { saveSettings, settings } from '../settings.svelte.ts'
 import { signalClient } from '../signal-client.svelte.ts'
@@ -16,6 +16,8 @@ export function pagePlayer(): Player {
     p.strategy = () => settings.bufferStrategy
     p.syncToleranceMs = () => settings.syncTolerance
     p.onDegrade = (reason) => signalClient().send({ type: 'quality.report', reason })
+    // Browser tests tap the output (tests/support/capture.ts) before any sound.
+    p.onOutput = (globalThis as { aulaTestOutputTap?: Player['onOutput'] }).aulaTestOutputTap
     ;(globalThis as { aulaDebug?: object }).aulaDebug = { player: p }
     player = p
   }

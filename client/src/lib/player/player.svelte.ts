@@ -89,6 +89,11 @@ export class Player {
     return this.output
   }
 
+  /** Where each queued track's frame 0 sits on the context timeline (for diagnostics and tests). */
+  get timeline(): { index: number; startFrame: number | null }[] {
+    return this.segments.map((s) => ({ index: s.index, startFrame: s.startFrame }))
+  }
+
   /** Plays `tracks` from `index` as soon as the audio is there, replacing whatever played. */
   play(tracks: Track[], index = 0): Promise<void> {
     return this.start(tracks, index, null)

@@ -41,7 +41,7 @@ function elapsedFrames(anchor: Anchor, curatorMs: number, sampleRate: number): n
 /** How far before a frame boundary an instant still counts as on it, in frames. */
 function nudge(anchor: Anchor, curatorMs: number, sampleRate: number): number {
   const magnitude = Math.max(Math.abs(curatorMs), Math.abs(anchor.atCuratorTime))
-  return EPS_FRAMES
+  return EPS_FRAMES + (magnitude * Number.EPSILON * sampleRate) / 1000
 }
 
 /** The track frame sounding at curator time t (paused: the paused position). */

@@ -14,40 +14,37 @@
  * bounded by (δ − δbase)/2 and vanishes for exchanges that met no queue,
  * which is why the smallest round trips are kept (min-RTT filtering).
  * For exponential queueing, given the sum q→ + q← = δ − δbase, q→ is uniform,
- * so that term has std (δ − δbase)/(2√3): the weight used below.
+ * so that term has std (δ − δbase)/(2√3): the weights of the fit.
  *
  * Method:
  *  1. gate each sample: finite numbers, a fresh seq (replay window), a round
  *     trip at most `rttGateFactor`·δmin + `rttGateSlackMs`, and, once the
  *     estimate rests on enough points, an offset consistent with it:
  *     |measured − predicted| ≤ δ/2 + δmin/2 + uncertainty + slack;
- *  2. keep a sliding history (`historyMs`); on each accepted sample refit:
- *     a median-based consistency pass drops samples that contradict the
- *     majority (a forged or broken answer among the first ones, before the
- *     gate can judge), then the `keepPerWindow` smallest round trips of each
- *     `windowMs` window survive, then a weighted least-squares line with a
- *     prior on the skew (linear-fit.ts).
- * Why least squares rather than Theil–Sen or a convex hull: after min-RTT
- * filtering the residual errors are small, bounded and roughly symmetric,
- * where least squares is efficient; it gives a covariance, hence an honest
- * uncertainty for the UI; it is O(n). Theil–Sen is O(n²) and has no error
- * bar; a convex hull of the per-direction delay bounds is very precise but
- * hinges on single extreme samples, so one forged or quantised stamp moves
- * it. Robustness comes from the gates and the median pass instead.
+ *  2. keep a sliding history (`historyMs`) and refit on each accepted
+ *     sample: median consistency pass, min-RTT per window, weighted least
+ *     squares with a prior on the skew (min-rtt-fit.ts says how and why).
+ * The uncertainty is 2σ of the fit's prediction (scaled up when the scatter
+ * exceeds the model), combined with the bias queueing could still carry and
+ * a wander term growing with the time since the last sample.
  *
  * Honest state: 'lost' once nothing was accepted for `lostAfterMs` (the
- * estimate keeps extrapolating so playback continues); 'locked' only while
- * the ≈95 % uncertainty, one locked-probe interval ahead, is under
- * `lockUncertaintyMs`; otherwise 'converging'. The uncertainty excludes path
+ * estimate keeps extrapolating so playback continues); 'converging' while
+ * answers arrive that contradict the estimate; 'locked' only when at least
+ * `minLockPoints` exchanges agree and the ≈95 % uncertainty, one locked-probe
+ * interval ahead, is under `lockUncertaintyMs`. The uncertainty excludes path
  * asymmetry, which is reported apart as `asymmetryBoundMs` (= δmin/2).
  *
- * Recovery: if nothing was accepted for `lostAfterMs` while at least
- * `reseedCount` rejected samples agree among themselves, the path or the
- * curator's clock changed; start over from them (as NTP steps after a
- * sustained, consistent offset rather than one spike, RFC 5905 §10).
+ * Recovery, from samples that agree among themselves only (as NTP steps
+ * after a sustained, consistent offset rather than one spike, RFC 5905 §10):
+ * `reseedCount` contradictions in a row mean the curator's clock stepped;
+ * `lostAfterMs` of nothing but outliers means the path changed (longer round
+ * trips from now on). Either way start over from them, keeping the skew:
+ * neither event changes an oscillator.
  */
 import type { ClockSample } from '../clock-sample.ts'
-import { fitLine, predict, predictStd, type FitPoint, type LineFit } from './linear-fit.ts'
+import { predict, predictStd, type LineFit } from './linear-fit.ts'
+import { robustFit, type FitOptions, type Point, type SkewPrior } from './min-rtt-fit.ts'
 import { ReplayWindow } from './replay-window.ts'
 
 export { burstSchedule, DEFAULT_PROBE_SCHEDULE, type BurstSchedule, type ProbeSchedule } from './probe-schedule.ts'
@@ -75,9 +72,7 @@ export interface ClockEstimate {
   state: SyncState
 }
 
-export interface ClockEstimatorOptions {
-  windowMs: number
-  keepPerWindow: number
+export interface ClockEstimatorOptions extends FitOptions {
   historyMs: number
   /** History kept whatever its age, so a long silence does not erase the skew. */
   minKeep: number
@@ -86,16 +81,11 @@ export interface ClockEstimatorOptions {
   lockUncertaintyMs: number
   /** How far ahead 'locked' must hold: one locked probe interval. */
   lockHorizonMs: number
-  /** Per-sample error floor (timestamp resolution: 0.1 ms in browsers without cross-origin isolation). */
-  noiseFloorMs: number
   maxRttMs: number
-  rttGateFactor: number
-  rttGateSlackMs: number
   /** Mutually consistent exchanges needed before claiming 'locked': a lone answer could be a lie. */
   minLockPoints: number
   /** Mutually consistent exchanges needed before the offset gate judges new samples. */
   minGatePoints: number
-  consistencySlackMs: number
   skewPriorPpm: number
   /** Quartz pairs differ by up to ~200 ppm; the prior's std. */
   skewPriorStdPpm: number
@@ -126,19 +116,6 @@ export const DEFAULT_CLOCK_OPTIONS: Readonly<ClockEstimatorOptions> = {
   reseedCount: 6,
 }
 
-/** Gaussian prior on the skew (dimensionless: ms per ms). */
-interface SkewPrior {
-  mean: number
-  std: number
-}
-
-/** A sample as stored: x = listener time of the exchange's midpoint, y = measured offset. */
-interface Point {
-  x: number
-  y: number
-  rtt: number
-}
-
 export class ClockEstimator {
   readonly options: Readonly<ClockEstimatorOptions>
   private readonly replays = new ReplayWindow()
@@ -154,7 +131,6 @@ export class ClockEstimator {
   private lastArrival = -Infinity
   private lastAccepted: number | null = null
   private counts = { accepted: 0, rejected: 0, resets: 0 }
-
   private skewPrior: SkewPrior
 
   constructor(options: Partial<ClockEstimatorOptions> = {}) {
@@ -167,6 +143,12 @@ export class ClockEstimator {
     return this.counts
   }
 
+  /**
+   * One exchange, in arrival order. `seq` must be the number of a probe we
+   * sent and had not yet seen answered (the peer link checks that): the
+   * replay window is defence in depth, and a forged seq far ahead would
+   * make it refuse the genuine ones.
+   */
   add(sample: ClockSample & { seq: number }): AddResult {
     const r = this.judge(sample)
     if (r === 'accepted' || r === 'reset') this.counts.accepted++
@@ -312,7 +294,9 @@ export class ClockEstimator {
     if (since > o.lostAfterMs) state = 'lost'
     // Answers keep arriving and keep contradicting us: not locked, whatever the maths says.
     else if (this.contradictions > 0) state = 'converging'
-    else if (Math.min(this.agreeing, fit.n) >= o.minLockPoints && this.uncertaintyAt(nowListenerMs + o.lockHorizonMs) <= o.lockUncertaintyMs) state = 'locked'
+    else if (Math.min(this.agreeing, fit.n) >= o.minLockPoints && this.uncertaintyAt(nowListenerMs + o.lockHorizonMs) <= o.lockUncertaintyMs) {
+      state = 'locked'
+    }
     return {
       offsetMs: predict(fit, nowListenerMs),
       skewPpm: fit.b * 1e6,
@@ -325,100 +309,4 @@ export class ClockEstimator {
       state,
     }
   }
-}
-
-interface RobustFit<P extends Point> {
-  fit: LineFit
-  used: P[]
-  /** Agree with the majority and have a usable round trip. */
-  consistent: P[]
-  rttMin: number
-  queueBoundMs: number
-}
-
-/**
- * The refit pipeline: median consistency pass → min-RTT per window → WLS.
- * `previous` supplies the slope used to detrend for the median pass (null:
- * the prior), with its own uncertainty widening the tolerance over time.
- */
-function robustFit<P extends Point>(
-  points: readonly P[],
-  o: ClockEstimatorOptions,
-  previous: LineFit | null,
-  prior: SkewPrior,
-): RobustFit<P> | null {
-  if (points.length === 0) return null
-  const slope = previous ? previous.b : prior.mean
-  const slopeStd = previous ? Math.sqrt(previous.varB) : prior.std
-  const x0 = points[0]!.x
-  const detrended = points.map((p) => p.y - slope * (p.x - x0))
-  const m = median(detrended)
-  const xm = median(points.map((p) => p.x))
-  const rttMed = median(points.map((p) => p.rtt))
-  const inliers = new Set<P>()
-  points.forEach((p, i) => {
-    // Causality bounds each sample within δ/2 of the truth, the median within
-    // about the median δ/2; an unknown slope error spreads points linearly.
-    const tol = p.rtt / 2 + rttMed / 2 + 2 * slopeStd * Math.abs(p.x - xm) + o.consistencySlackMs
-    if (Math.abs(detrended[i]! - m) <= tol) inliers.add(p)
-  })
-  if (inliers.size === 0) return null
-  let rttMin = Infinity
-  for (const p of inliers) rttMin = Math.min(rttMin, p.rtt)
-  const gate = o.rttGateFactor * rttMin + o.rttGateSlackMs
-  const consistent = points.filter((p) => inliers.has(p) && p.rtt <= gate)
-  const used = minRttPerWindow(consistent, x0, o.windowMs, o.keepPerWindow)
-  // The smallest round trip still exceeds the path's bare delay by an
-  // unknown amount; the gap to the second smallest is a fair guess of it
-  // (the lowest order statistics are spaced alike). It matters after a burst
-  // of a few exchanges and fades as the history fills.
-  const rtts = used.map((p) => p.rtt).sort((a, b) => a - b)
-  // A lone exchange gives no such hint: its whole round trip may be queueing.
-  const floorGap = (rtts.length > 1 ? rtts[1]! - rtts[0]! : rtts[0]!) / (2 * Math.sqrt(3))
-  const floor = Math.hypot(o.noiseFloorMs, floorGap)
-  const fitPoints: FitPoint[] = used.map((p) => ({
-    x: p.x,
-    y: p.y,
-    sigma: floor + (p.rtt - rttMin) / (2 * Math.sqrt(3)),
-  }))
-  const fit = fitLine(fitPoints, prior.mean, prior.std)
-  if (!fit) return null
-  // Least squares assumes the queueing errors average out. If congestion
-  // leans one way, they all share a sign instead: each exchange is off by at
-  // most (δ − δmin)/2, so their weighted mean bounds that bias.
-  let sw = 0
-  let swq = 0
-  used.forEach((p, i) => {
-    const w = 1 / fitPoints[i]!.sigma ** 2
-    sw += w
-    swq += (w * (p.rtt - rttMin)) / 2
-  })
-  return { fit, used, consistent, rttMin, queueBoundMs: swq / sw }
-}
-
-/** The `keep` smallest round trips of each window, in time order. */
-function minRttPerWindow<P extends Point>(points: readonly P[], x0: number, windowMs: number, keep: number): P[] {
-  const out: P[] = []
-  let group: P[] = []
-  let key: number | null = null
-  const flush = () => {
-    group.sort((a, b) => a.rtt - b.rtt)
-    out.push(...group.slice(0, keep).sort((a, b) => a.x - b.x))
-    group = []
-  }
-  for (const p of points) {
-    const k = Math.floor((p.x - x0) / windowMs)
-    if (k !== key) {
-      flush()
-      key = k
-    }
-    group.push(p)
-  }
-  flush()
-  return out
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[(s.length - 1) >> 1]!
 }

@@ -29,11 +29,16 @@ export class OutputClock {
     return this.offsets.length >= 3
   }
 
-  /** The context frame (fractional) that reaches the output at sync time `syncMs`. */
-  frameAtSync(syncMs: number): number | null {
+  /** Context seconds minus performance seconds, the median of recent readings. */
+  offsetSec(): number | null {
     if (!this.ready) return null
     const sorted = [...this.offsets].sort((a, b) => a - b)
-    const median = sorted[Math.floor(sorted.length / 2)]!
-    return (perfOfSyncTime(syncMs) / 1000 + median) * this.ctx.sampleRate
+    return sorted[Math.floor(sorted.length / 2)]!
+  }
+
+  /** The context frame (fractional) that reaches the output at sync time `syncMs`. */
+  frameAtSync(syncMs: number): number | null {
+    const offset = this.offsetSec()
+    return offset === null ? null : (perfOfSyncTime(syncMs) / 1000 + offset) * this.ctx.sampleRate
   }
 }

@@ -204,11 +204,13 @@ export class RoomPlayback {
     const link = this.curatorLink()
     const est = link?.estimate() ?? null
     const playing = this.anchor?.state === 'playing'
-    let state: SyncReport['state'] = 'idle'
-    if (!est) state = link ? 'converging' : 'lost'
+    // Never claim 'locked' without a locked clock estimate of a live link.
+    let state: SyncReport['state']
+    if (!link) state = 'lost'
+    else if (!est) state = 'converging'
     else if (est.state !== 'locked') state = est.state
     else if (playing && err !== null && Math.abs(err) > this.player.syncToleranceMs()) state = 'adjusting'
-    else state = playing ? 'locked' : 'idle'
+    else state = 'locked'
     this.report = {
       state,
       offsetMs: est?.offsetMs ?? null,

@@ -1,0 +1,112 @@
+/**
+ * Four people, four clocks: the curator and three listeners whose page
+ * clocks are off by seconds and run hundreds of ppm apart. The same samples
+ * must reach every output within 1 ms of each other, for listeners who were
+ * there at Play and one who joins mid-track; pause and next propagate.
+ *
+ * Output times come from each context's getOutputTimestamp() and the
+ * machine's clock (timeOrigin + performance time). All pages share one
+ * renderer process (--renderer-process-limit=1) so that clock is one clock.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { Page } from 'playwright-core'
+import { findInCapture, firstSound, installCapture, readCaptures, type Capture } from '../support/capture.ts'
+import { launchChromium } from '../support/chromium.ts'
+import { createRoom, ensureClientBuilt, joinFromLink, screenshot } from '../support/pages.ts'
+import { startTestServer } from '../support/server.ts'
+import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
+
+ensureClientBuilt()
+const library = await makeSyncLibrary()
+const server = await startTestServer({ libraryDir: library.dir })
+const browser = await launchChromium(['--renderer-process-limit=1'])
+const origin = `http://localhost:${server.port}`
+test.after(async () => {
+  await browser.close()
+  await server.dispose()
+  library.dispose()
+})
+
+async function person(): Promise<Page> {
+  const ctx = await browser.context()
+  await installCapture(ctx)
+  const page = await ctx.newPage()
+  page.on('pageerror', (e) => console.error('[page]', e.message))
+  return page
+}
+
+/** The invite link with a distorted page clock: `?clock=<offsetMs>,<skewPpm>`. */
+const withClock = (link: string, offsetMs: number, skewPpm: number) => link.replace('#', `?clock=${offsetMs},${skewPpm}#`)
+
+async function waitLocked(page: Page): Promise<void> {
+  await page.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 15_000 })
+}
+
+/**
+ * Output-time differences (ms) between `other` and `ref` at several points of
+ * what both heard, over the last seconds (a joiner converges first).
+ */
+function offsetsMs(ref: Capture, other: Capture, points = 8): number[] {
+  const out: number[] = []
+  const first = firstSound(other.L)
+  for (let at = other.L.length - 8192; at > first && out.length < points; at -= 9_973) {
+    const inRef = findInCapture(ref.L, other.L, at)
+    if (inRef >= 0) out.push(other.outputTimeOfFrame(other.frameAt(at)) - ref.outputTimeOfFrame(ref.frameAt(inRef)))
+  }
+  return out
+}
+
+const status = (page: Page) => page.evaluate(() => (window as unknown as { aulaDebug: { player: { status: string } } }).aulaDebug.player.status)
+const nowPlaying = (page: Page) =>
+  page.evaluate(() => (window as unknown as { aulaDebug: { player: { nowPlaying: { title: string } | null } } }).aulaDebug.player.nowPlaying?.title ?? null)
+
+test('listeners with skewed clocks hear the same samples within 1 ms, joiners mid-track too', async () => {
+  const ana = await person()
+  const link = await createRoom(ana, origin, { room: 'In step', me: 'Ana' })
+  const bo = await person()
+  const cy = await person()
+  await joinFromLink(bo, withClock(link, 3000, 200), 'Bo')
+  await joinFromLink(cy, withClock(link, -1500, -150), 'Cy')
+  await Promise.all([waitLocked(bo), waitLocked(cy)])
+
+  await ana.getByRole('button', { name: `Play ${LONG_RAMP}` }).click()
+  await ana.waitForTimeout(3000)
+  const dee = await person()
+  await joinFromLink(dee, withClock(link, 700, 90), 'Dee')
+  await ana.waitForTimeout(5000)
+  await screenshot(bo, 'sync-listener')
+
+  const [ref, ...caps] = (await Promise.all([ana, bo, cy, dee].map(readCaptures))).map((c) => c[0]!)
+  const all: number[] = []
+  for (const [name, cap] of [['Bo', caps[0]], ['Cy', caps[1]], ['Dee (joined mid-track)', caps[2]]] as const) {
+    const offs = offsetsMs(ref!, cap!)
+    assert.ok(offs.length >= 4, `${name}: heard the curator's samples (${offs.length} points matched)`)
+    console.log(`  ${name}: output offset to curator ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
+    for (const x of offs) assert.ok(Math.abs(x) <= 1, `${name} is ${x.toFixed(3)} ms off the curator at the output`)
+    all.push(...offs)
+  }
+  assert.ok(all.length >= 12)
+  await waitLocked(dee) // the page says so, too
+
+  // Pause reaches everyone; so do Play and Next.
+  await ana.getByRole('region', { name: 'Player' }).getByRole('button', { name: 'Pause' }).click()
+  for (const p of [ana, bo, cy, dee]) await p.waitForFunction(() => (window as unknown as { aulaDebug: { player: { status: string } } }).aulaDebug.player.status === 'idle', null, { timeout: 3000 })
+  assert.equal(await Promise.all([bo, cy, dee].map(status)), ['idle', 'idle', 'idle'])
+  await ana.getByRole('region', { name: 'Player' }).getByRole('button', { name: 'Play' }).click()
+  await ana.getByRole('region', { name: 'Player' }).getByRole('button', { name: 'Next' }).click()
+  for (const p of [ana, bo, cy, dee]) {
+    await p.waitForFunction(
+      () => {
+        const pl = (window as unknown as { aulaDebug: { player: { status: string; nowPlaying: { title: string } | null } } }).aulaDebug.player
+        return pl.status === 'playing' && pl.nowPlaying !== null && pl.nowPlaying.title !== 'long-ramp-24-96k'
+      },
+      null,
+      { timeout: 5000 },
+    )
+  }
+  const titles = await Promise.all([ana, bo, cy, dee].map(nowPlaying))
+  assert.ok(titles.every((t) => t === titles[0]), `everyone moved to the same next track: ${titles.join(', ')}`)
+})
+
+test.run()
