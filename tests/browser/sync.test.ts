@@ -70,7 +70,7 @@ test('listeners with skewed clocks hear the same samples within 1 ms, joiners mi
   await joinFromLink(cy, withClock(link, -1500, -150), 'Cy')
   await Promise.all([waitLocked(bo), waitLocked(cy)])
 
-  await ana.getByRole('button', { name: `Play ${LONG_RAMP}` }).click()
+  await ana.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
   await ana.waitForTimeout(3000)
   const dee = await person()
   await joinFromLink(dee, withClock(link, 700, 90), 'Dee')

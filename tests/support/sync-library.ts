@@ -1,6 +1,6 @@
 /**
  * A temporary library for sync tests: ramp-a/ramp-b (gapless pair) and a
- * long 24-bit 96 kHz ramp whose samples never repeat within 20 s, so any
+ * long 24-bit 96 kHz ramp whose samples never repeat (for 174 s), so any
  * stretch of one page's output can be found exactly in another's.
  */
 import { copyFileSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
@@ -12,21 +12,28 @@ import { fixtureUrl } from './fixtures.ts'
 export const LONG_RAMP = 'long-ramp-24-96k'
 export const LONG_RAMP_SECONDS = 20
 
-export async function makeSyncLibrary(): Promise<{ dir: string; dispose(): void }> {
+export async function makeSyncLibrary(seconds = LONG_RAMP_SECONDS): Promise<{ dir: string; dispose(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'aula-sync-lib-'))
   for (const name of ['ramp-a.flac', 'ramp-b.flac'] as const) copyFileSync(fixtureUrl(name), join(dir, name))
+  await writeRamp(join(dir, `${LONG_RAMP}.flac`), seconds, 0)
+  // The same ramp further on, at the same rate: "Next" without reopening the output.
+  await writeRamp(join(dir, `${LONG_RAMP}-b.flac`), 10, seconds * 96000)
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+async function writeRamp(path: string, seconds: number, offset: number): Promise<void> {
   const rate = 96000
   const h = 2 ** 23
-  const out = createWriteStream(join(dir, `${LONG_RAMP}.flac`))
+  const out = createWriteStream(path)
   for (const piece of verbatimFlac({
     sampleRate: rate,
     channels: 2,
     bits: 24,
     blockSize: 4096,
-    totalFrames: LONG_RAMP_SECONDS * rate,
+    totalFrames: seconds * rate,
     // Step 4097 walks all 2^24 values before repeating (174 s at 96 kHz).
     sample: (frame, ch) => {
-      const x = (frame * 4097) % 2 ** 24
+      const x = ((offset + frame) * 4097) % 2 ** 24
       return ch === 0 ? x - h : h - 1 - x
     },
   })) {
@@ -35,5 +42,4 @@ export async function makeSyncLibrary(): Promise<{ dir: string; dispose(): void 
   await new Promise<void>((resolve) => {
     out.end(() => resolve())
   })
-  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) }
 }

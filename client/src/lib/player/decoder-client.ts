@@ -30,3 +30,13 @@ export async function openDecodeSession(codec: 'flac' | 'wav'): Promise<DecodeSe
   await api.open(id, codec)
   return { api, id }
 }
+
+/**
+ * Starts the worker and compiles the FLAC decoder ahead of the first track:
+ * both cost hundreds of milliseconds that would otherwise come out of the
+ * first second of music.
+ */
+export async function warmUpDecoder(): Promise<void> {
+  const { api, id } = await openDecodeSession('flac')
+  api.close(id)
+}

@@ -5,7 +5,9 @@
  */
 import { saveSettings, settings } from '../settings.svelte.ts'
 import { signalClient } from '../signal-client.svelte.ts'
+import { outputDeviceRate } from './audio-output.ts'
 import type { BufferStrategy } from './buffer-budget.ts'
+import { warmUpDecoder } from './decoder-client.ts'
 import { Player } from './player.svelte.ts'
 
 let player: Player | undefined
@@ -20,6 +22,9 @@ export function pagePlayer(): Player {
     p.onOutput = (globalThis as { aulaTestOutputTap?: Player['onOutput'] }).aulaTestOutputTap
     ;(globalThis as { aulaDebug?: object }).aulaDebug = { player: p }
     player = p
+    // What the first Play would otherwise wait for: the device rate and a warm decoder.
+    void outputDeviceRate()
+    void warmUpDecoder().catch((err: Error) => console.warn('[decoder] warm-up failed:', err.message))
   }
   return player
 }

@@ -18,6 +18,10 @@ type AnchorMessage = Extract<PeerMessage, { type: 'anchor' }>
 /** Play, pause and next sound this long after the curator acts: everyone starts together. */
 export const LEAD_MS = 150
 const HEARTBEAT_MS = 2000
+/** A listener starts sound once its clock estimate is this good (ms)… */
+const PLACE_MAX_UNCERTAINTY_MS = 2
+/** …or after this long, whatever the estimate. */
+const PLACE_WAIT_MAX_MS = 1500
 const REPORT_MS = 1000
 
 export class RoomPlayback {
@@ -28,6 +32,7 @@ export class RoomPlayback {
   error = $state<string | null>(null)
 
   private library: Track[] = []
+  private appliedAt = 0
   private lastSeq = -1
   private curatorClock: ClockEstimator | null = null
   private wasCurator = false
@@ -135,6 +140,7 @@ export class RoomPlayback {
 
   private apply(a: AnchorMessage): void {
     this.anchor = a
+    this.appliedAt = performance.now()
     const queue = this.queue
     if (queue.length !== a.queue.length) {
       if (this.library.length > 0) this.error = 'The curator queued tracks this library does not have.'
@@ -157,7 +163,14 @@ export class RoomPlayback {
 
   private toLocal(curatorMs: number): number | null {
     if (this.isCurator) return curatorMs
-    return this.curatorLink()?.clock.toListener(curatorMs) ?? this.curatorClock?.toListener(curatorMs) ?? null
+    const clock = this.curatorLink()?.clock ?? this.curatorClock
+    if (!clock) return null
+    // Starting on a rough first estimate means starting in the wrong place
+    // and jumping later; wait (briefly) for one good to a few milliseconds.
+    const est = clock.estimate(syncNow())
+    const rough = !est || est.uncertaintyMs + est.asymmetryBoundMs > PLACE_MAX_UNCERTAINTY_MS
+    if (rough && performance.now() - this.appliedAt < PLACE_WAIT_MAX_MS) return null
+    return clock.toListener(curatorMs)
   }
 
   private curatorNow(): number | null {

@@ -1,0 +1,124 @@
+/**
+ * bench/sync: N pages (default 5) in one Chromium, each with its page clock
+ * off by seconds and hundreds of ppm, play a long 24/96 ramp together.
+ * Prints the offset between each listener and the curator at the output
+ * (p50/p95/max), join→audible for a listener joining mid-track,
+ * play→audible, and the offset after the long run.
+ *   tsx bench/sync.ts [pages=5] [seconds=60]
+ * Output times come from getOutputTimestamp() on each context, on one
+ * machine clock (all pages share a renderer process for that reason).
+ */
+import type { Page } from 'playwright-core'
+import { findInCapture, firstSound, installCapture, readCaptures, type Capture } from '../tests/support/capture.ts'
+import { launchChromium } from '../tests/support/chromium.ts'
+import { createRoom, ensureClientBuilt } from '../tests/support/pages.ts'
+import { startTestServer } from '../tests/support/server.ts'
+import { LONG_RAMP, makeSyncLibrary } from '../tests/support/sync-library.ts'
+import { fmt, percentile } from './support/stats.ts'
+
+const PAGES = Number(process.argv[2] ?? 5)
+const SECONDS = Number(process.argv[3] ?? 60)
+
+ensureClientBuilt()
+const library = await makeSyncLibrary(SECONDS + 10)
+const server = await startTestServer({ libraryDir: library.dir })
+const browser = await launchChromium(['--renderer-process-limit=1'])
+const origin = `http://localhost:${server.port}`
+
+// Deterministic "machines": offsets of seconds, skews of hundreds of ppm.
+const clocks = Array.from({ length: PAGES }, (_, i) => ({ offsetMs: ((i * 7919) % 10_000) - 5000, skewPpm: ((i * 131) % 600) - 300 }))
+
+async function person(name: string | null): Promise<Page> {
+  const ctx = await browser.context()
+  await installCapture(ctx)
+  if (name) await ctx.addInitScript((n) => localStorage.setItem('aula.displayName', n), name)
+  const page = await ctx.newPage()
+  page.on('pageerror', (e) => console.error('[page]', e.message))
+  return page
+}
+const withClock = (link: string, c: { offsetMs: number; skewPpm: number }) => link.replace('#', `?clock=${c.offsetMs},${c.skewPpm}#`)
+const machineNow = (page: Page) => page.evaluate(() => performance.timeOrigin + performance.now())
+
+/** Offsets at points of `other` heard before `until` (machine ms). */
+function offsets(ref: Capture, other: Capture, from: number, until: number, step = 9_973): number[] {
+  const out: number[] = []
+  for (let at = Math.max(from, firstSound(other.L)); at < other.L.length - 1024; at += step) {
+    if (other.outputTimeOfFrame(other.frameAt(at)) > until) break
+    const inRef = findInCapture(ref.L, other.L, at)
+    if (inRef >= 0) out.push(other.outputTimeOfFrame(other.frameAt(at)) - ref.outputTimeOfFrame(ref.frameAt(inRef)))
+  }
+  return out
+}
+
+try {
+  const curator = await person(null)
+  const link = await createRoom(curator, origin, { room: 'Bench', me: 'Curator' })
+  // Listeners who are there before Play open the link and are in (a saved name joins at once).
+  const early: Page[] = []
+  for (let i = 1; i < PAGES - 1; i++) {
+    const p = await person(`Listener ${i}`)
+    await p.goto(withClock(link, clocks[i]!))
+    early.push(p)
+  }
+  for (const p of early) await p.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 20_000 })
+
+  const clickedAt = await machineNow(curator)
+  await curator.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
+  await curator.waitForTimeout(5000)
+
+  // The last one joins mid-track: join→audible from opening the link.
+  const late = await person(`Listener ${PAGES - 1}`)
+  const openedAt = await machineNow(curator)
+  await late.goto(withClock(link, clocks[PAGES - 1]!))
+  const listeners = [...early, late]
+  await curator.waitForTimeout((SECONDS - 5) * 1000)
+
+  const estimates = await Promise.all(
+    listeners.map((p) => p.evaluate(() => {
+      const dd = [...document.querySelectorAll('[aria-label="Sync"] dd')].map((d) => d.textContent?.trim())
+      return dd.slice(0, 3).join(' / ')
+    })),
+  )
+  // Next, once everything is warm: the usual play→audible.
+  const nextAt = await machineNow(curator)
+  await curator.getByRole('region', { name: 'Player' }).getByRole('button', { name: 'Next' }).click()
+  await curator.waitForTimeout(2500)
+
+  const captures = await Promise.all([curator, ...listeners].map(readCaptures))
+  const [ref, ...caps] = captures.map((c) => c[0]!)
+  // The next track has the same rate: it continues in the same capture. Its first
+  // frame is the ramp value after the long ramp's last, so find where that sounds.
+  const nextToAudible = captures.map(([c]) => {
+    const i = c!.L.findLastIndex((x, k) => k > 0 && x !== 0 && c!.L[k - 1] === 0)
+    return i >= 0 ? c!.outputTimeOfFrame(c!.frameAt(i)) - nextAt : NaN
+  })
+  const playToAudible = [ref!, ...caps.slice(0, -1)].map((c) => c.outputTimeOfFrame(c.frameAt(firstSound(c.L))) - clickedAt)
+  const lateCap = caps.at(-1)!
+  const joinToAudible = lateCap.outputTimeOfFrame(lateCap.frameAt(firstSound(lateCap.L))) - openedAt
+
+  const rate = ref!.rate
+  const all: number[] = []
+  const lastTen: number[] = []
+  const perListener: string[] = []
+  for (const cap of caps) {
+    const mine = offsets(ref!, cap, 0, nextAt).map(Math.abs)
+    all.push(...mine)
+    lastTen.push(...offsets(ref!, cap, 0, nextAt, 4_999).filter((_, i, xs) => i >= xs.length - Math.round((10 * rate) / 4_999)).map(Math.abs))
+    perListener.push(`p95 ${fmt(percentile(mine, 95), 2)} / max ${fmt(Math.max(...mine), 2)}`)
+  }
+  const corrections = await Promise.all(listeners.map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { corrections: number } } }).aulaDebug.player.corrections)))
+
+  console.log(`sync: ${PAGES} pages (1 curator), clocks off by up to ±5 s and ±300 ppm, ${SECONDS} s of 24/96`)
+  console.log(`sync offset to curator at the output: p50 ${fmt(percentile(all, 50), 3)} ms, p95 ${fmt(percentile(all, 95), 3)} ms, max ${fmt(Math.max(...all), 3)} ms (${all.length} points)`)
+  console.log(`sync offset per listener (ms; the last joined mid-track): ${perListener.join(' | ')}`)
+  console.log(`sync offset over the last 10 s: p50 ${fmt(percentile(lastTen, 50), 3)} ms, p95 ${fmt(percentile(lastTen, 95), 3)} ms, max ${fmt(Math.max(...lastTen), 3)} ms`)
+  console.log(`sync play→audible (first play, cold outputs): ${playToAudible.map((x) => fmt(x, 0)).join(', ')} ms (max ${fmt(Math.max(...playToAudible), 0)} ms)`)
+  console.log(`sync next→audible (warm): ${nextToAudible.map((x) => fmt(x, 0)).join(', ')} ms (max ${fmt(Math.max(...nextToAudible), 0)} ms)`)
+  console.log(`sync listeners' own view (state / offset / round trip): ${estimates.join(' | ')}`)
+  console.log(`sync join→audible (mid-track, from opening the link): ${fmt(joinToAudible, 0)} ms`)
+  console.log(`sync drift corrections per listener: ${corrections.join(', ')}`)
+} finally {
+  await browser.close()
+  await server.dispose()
+  library.dispose()
+}
