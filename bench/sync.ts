@@ -73,10 +73,13 @@ try {
   const listeners = [...early, late]
   await curator.waitForTimeout((SECONDS - 5) * 1000)
 
+  const marks = await late.evaluate(() =>
+    performance.getEntriesByType('mark').filter((m) => m.name.startsWith('aula:')).map((m) => `${m.name.slice(5)} ${m.startTime.toFixed(0)}`).join(', '),
+  )
   const estimates = await Promise.all(
     listeners.map((p) => p.evaluate(() => {
       const dd = [...document.querySelectorAll('[aria-label="Sync"] dd')].map((d) => d.textContent?.trim())
-      return dd.slice(0, 3).join(' / ')
+      return dd.slice(0, 4).join(' / ')
     })),
   )
   // Next, once everything is warm: the usual play→audible.
@@ -114,8 +117,9 @@ try {
   console.log(`sync offset over the last 10 s: p50 ${fmt(percentile(lastTen, 50), 3)} ms, p95 ${fmt(percentile(lastTen, 95), 3)} ms, max ${fmt(Math.max(...lastTen), 3)} ms`)
   console.log(`sync play→audible (first play, cold outputs): ${playToAudible.map((x) => fmt(x, 0)).join(', ')} ms (max ${fmt(Math.max(...playToAudible), 0)} ms)`)
   console.log(`sync next→audible (warm): ${nextToAudible.map((x) => fmt(x, 0)).join(', ')} ms (max ${fmt(Math.max(...nextToAudible), 0)} ms)`)
-  console.log(`sync listeners' own view (state / offset / round trip): ${estimates.join(' | ')}`)
+  console.log(`sync listeners' own view (state / offset / round trip / skew): ${estimates.join(' | ')}`)
   console.log(`sync join→audible (mid-track, from opening the link): ${fmt(joinToAudible, 0)} ms`)
+  console.log(`sync mid-track joiner's steps (ms after opening the link): ${marks}`)
   console.log(`sync drift corrections per listener: ${corrections.join(', ')}`)
 } finally {
   await browser.close()

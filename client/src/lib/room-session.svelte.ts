@@ -109,6 +109,7 @@ export class RoomSession {
       for (const h of this.linkOpened) h(link)
     }
     this.status = 'joined'
+    performance.mark('aula:joined')
     this.applyRoom(reply.room)
     if (this.early) this.applyRoom(this.early)
     this.early = undefined

@@ -192,7 +192,9 @@ export class Player {
 
     for (const seg of this.segments) {
       if (seg.startFrame === null) this.placeSegment(seg, out, now)
+      const first = seg.scheduledEnd === null
       const r = seg.schedule(out.ctx, out.master, now, horizon)
+      if (first && seg.scheduledEnd !== null) performance.mark('aula:first-node')
       if (r.late > 0) this.underrun(r.late)
       this.feed(seg, now)
     }
@@ -205,7 +207,10 @@ export class Player {
   private placeSegment(seg: Segment, out: AudioOutput, now: number): void {
     if (this.place) {
       const ideal = this.place(seg.index, out)
-      if (ideal !== null && Number.isFinite(ideal)) seg.startFrame = Math.round(ideal)
+      if (ideal !== null && Number.isFinite(ideal)) {
+        seg.startFrame = Math.round(ideal)
+        performance.mark('aula:placed')
+      }
     } else if (seg.pending.length > 0) {
       seg.startFrame = now + Math.round(START_LEAD_SEC * out.ctx.sampleRate)
     }

@@ -49,6 +49,7 @@ export class RoomPlayback {
     }, () => {})
     const onMessage = (m: Parameters<typeof this.onPeerMessage>[0], from: PeerLink) => this.onPeerMessage(m, from)
     const onOpen = (link: PeerLink) => {
+      if (link.remoteId === session.room?.curatorId) performance.mark('aula:curator-link')
       if (this.isCurator && this.anchor) link.send(this.anchor)
     }
     session.peerMessages.add(onMessage)
@@ -139,6 +140,7 @@ export class RoomPlayback {
   }
 
   private apply(a: AnchorMessage): void {
+    performance.mark('aula:anchor')
     this.anchor = a
     this.appliedAt = performance.now()
     const queue = this.queue
