@@ -34,7 +34,7 @@ async function freshPlayerPage(): Promise<Page> {
 }
 
 /** Plays the named files in order and waits until the queue has finished. */
-async function playAndCapture(page: Page, names: RampName[]): Promise<Capture[]> {
+async function playAndCapture(page: Page, names: string[]): Promise<Capture[]> {
   const tracks = (await (await fetch(`${origin}/api/tracks`)).json()) as Track[]
   const queue = names.map((n) => {
     const t = tracks.find((x) => x.title === n.replace(/\.\w+$/, ''))
@@ -86,6 +86,19 @@ test('two 44.1 kHz tracks join with no missing or extra sample', async () => {
   const [capture] = await playAndCapture(page, ['ramp-a.flac', 'ramp-b.flac'])
   assert.is(capture!.rate, 44100)
   assertBitExact(capture!, ['ramp-a.flac', 'ramp-b.flac'])
+  await page.context().close()
+})
+
+test('a damaged file gets a clear message and the queue plays on', async () => {
+  const page = await freshPlayerPage()
+  const [capture] = await playAndCapture(page, ['corrupt-frame.flac', 'bad-md5.flac', 'ramp-a.flac'])
+  const alerts = await page.getByRole('region', { name: 'Player' }).getByRole('alert').allInnerTexts()
+  assert.ok(alerts.some((a) => /corrupt-frame.*cannot be played/.test(a)), `the broken frame is named: ${alerts.join(' | ')}`)
+  assert.ok(alerts.some((a) => /bad-md5.*MD5 mismatch/.test(a)), 'the MD5 mismatch is named')
+  // ramp-a still reached the output intact after the broken ones.
+  const at = capture!.L.lastIndexOf(expectedRampSample('ramp-a.flac', 0, 0)) // the broken ones are ramps too
+  assert.ok(at >= 0, 'ramp-a was heard')
+  for (let f = 0; f < RAMPS['ramp-a.flac'].frames; f += 997) assert.is(capture!.L[at + f], expectedRampSample('ramp-a.flac', f, 0))
   await page.context().close()
 })
 
