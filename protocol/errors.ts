@@ -20,6 +20,12 @@ export const ERRORS = {
   method_not_allowed: 'Only GET and HEAD are allowed here',
   track_changed: 'The track file changed on disk since the library was scanned',
   track_unreadable: 'The track file could not be read',
+  not_curator: 'Only the curator can do that',
+  stale_epoch: 'The curator changed meanwhile',
+  key_already_set: 'This curatorship already has a key',
+  curator_alive: 'The curator is still here',
+  handoff_target: 'You can only hand over to a listener in the room',
+  lurker_claim: 'Hidden listeners cannot take over the room',
 } as const
 
 export type ErrorCode = keyof typeof ERRORS

@@ -6,6 +6,9 @@ import * as v from 'valibot'
 import { LIMITS } from './limits.ts'
 import { protocolError } from './errors.ts'
 import { parseWith, type Parsed } from './parse.ts'
+import { RoomRequestMessage, RoomRequestResult, SignedState } from './room.ts'
+
+export * from './room.ts'
 
 /** Milliseconds on the sender's monotonic clock (performance.timeOrigin + now()). */
 const Millis = v.pipe(v.number(), v.finite())
@@ -56,6 +59,16 @@ export const PeerMessage = v.variant('type', [
     type: v.literal('sync.table'),
     reports: v.pipe(v.array(v.object({ peerId: v.pipe(v.string(), v.maxLength(32)), report: SyncReport })), v.maxLength(LIMITS.maxSyncTable)),
   }),
+  /**
+   * Curator state signed with the room's registered key (protocol/room.ts).
+   * Carries the anchor too; the bare `anchor` above stays until every
+   * sender and receiver has moved to this one.
+   */
+  SignedState,
+  /** A listener asks the curator to act (shared mode) or counts a vote (vote mode). */
+  RoomRequestMessage,
+  /** The curator's answer to one request. */
+  RoomRequestResult,
 ])
 export type PeerMessage = v.InferOutput<typeof PeerMessage>
 

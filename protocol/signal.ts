@@ -10,6 +10,7 @@ import * as v from 'valibot'
 import { ERROR_CODES } from './errors.ts'
 import { LIMITS, PEER_ID_PATTERN, ROOM_ID_PATTERN } from './limits.ts'
 import { jsonBytes, parseWith } from './parse.ts'
+import { CuratorKey, Epoch } from './room.ts'
 
 const trimmed = (max: number) =>
   v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(max, `must be at most ${max} characters`))
@@ -51,6 +52,21 @@ export const ClientMessage = v.variant('type', [
   v.object({ type: v.literal('signal'), roomId: RoomId, to: PeerId, data: SignalData }),
   /** A listener's playback degraded; counted in sonantica_audio_quality_degradation_count. */
   v.object({ type: v.literal('quality.report'), reason: Degradation }),
+  /**
+   * The curator registers the public key its states are signed with, for
+   * the epoch it became curator in (RoomView.epoch). One key per epoch.
+   */
+  v.object({ type: v.literal('room.key'), roomId: RoomId, publicKey: CuratorKey, epoch: Epoch }),
+  /**
+   * A listener that no longer hears the curator claims the role for the
+   * next epoch (`epoch` is the current one, as the claimant saw it). The
+   * server grants the first claim of an epoch, and only if the curator fails
+   * `curator.check`; later claims of that epoch are stale. Listeners stagger
+   * their claims by seniority (client/src/lib/room/handoff.ts).
+   */
+  v.object({ type: v.literal('room.claim'), roomId: RoomId, epoch: Epoch }),
+  /** The curator hands the role to a visible listener by choice. */
+  v.object({ type: v.literal('room.handoff'), roomId: RoomId, to: PeerId, epoch: Epoch }),
 ])
 export type ClientMessage = v.InferOutput<typeof ClientMessage>
 
@@ -82,6 +98,13 @@ export const RoomView = v.object({
   lurkerCount: v.number(),
   /** Everyone in the room, visible or not. */
   total: v.number(),
+  /**
+   * Curator generation: bumped whenever curatorId changes. Absent from
+   * servers that predate signed states; read as 0.
+   */
+  epoch: v.optional(Epoch),
+  /** The key the curator registered for `epoch`; absent until it has. */
+  curatorKey: v.optional(CuratorKey),
 })
 export type RoomView = v.InferOutput<typeof RoomView>
 
@@ -101,8 +124,21 @@ export const ServerMessage = v.variant('type', [
   v.object({ type: v.literal('room.state'), room: RoomView }),
   v.object({ type: v.literal('signal'), roomId: RoomId, from: PeerId, data: SignalData }),
   v.object({ type: v.literal('error'), error: ErrorPayload }),
+  /**
+   * Asked of the curator, with a Socket.IO ack, when a listener claims the
+   * role: a curator that acks `{ alive: true }` in time keeps it.
+   */
+  v.object({ type: v.literal('curator.check'), roomId: RoomId }),
 ])
 export type ServerMessage = v.InferOutput<typeof ServerMessage>
+
+/**
+ * The curator's ack to `curator.check`. `alive` is false when the page runs
+ * but has no open data channel while listeners are in the room: it is cut
+ * off from the mesh, and a listener that can reach the others should take over.
+ */
+export const CuratorCheckReply = v.object({ alive: v.boolean() })
+export type CuratorCheckReply = v.InferOutput<typeof CuratorCheckReply>
 
 export const parseServerMessage = (input: unknown) =>
   parseWith(ServerMessage, input, LIMITS.maxSignalMessageBytes * 16)

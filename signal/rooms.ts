@@ -2,7 +2,14 @@
  * Room membership, the curator role and presence. Pure: no sockets, no
  * timers; the clock and id source are injected so tests drive them.
  * The server keeps no audio or playback state: that lives with the curator.
+ *
+ * Curator authority: every change of `curatorId` starts a new epoch (and
+ * clears the key), so a key, a claim or a hand-over names the curatorship
+ * it was meant for and anything aimed at an older one is refused as stale.
+ * The liveness check behind a claim is the adapter's job (signal-hub.ts);
+ * here are only the rules.
  */
+import { electSuccessor } from '../protocol/handoff.ts'
 import {
   LIMITS,
   protocolError,
@@ -27,6 +34,10 @@ export interface Room {
   /** Only for invite-only rooms. */
   token: string | undefined
   curatorId: string
+  /** Curator generation: bumped every time curatorId changes; see RoomView.epoch. */
+  epoch: number
+  /** The public key the curator registered for this epoch, if it has. */
+  curatorKey: string | undefined
   /** Bumped on every membership or role change; see RoomView.rev. */
   rev: number
   /** Insertion order is arrival order, which the hand-off relies on. */
@@ -78,6 +89,8 @@ export class RoomRegistry {
       maxListeners: req.maxListeners,
       token,
       curatorId: curator.peerId,
+      epoch: 0,
+      curatorKey: undefined,
       rev: 0,
       members: new Map([[curator.peerId, { ...curator, joinedAt: this.opts.now() }]]),
       emptySince: undefined,
@@ -96,7 +109,7 @@ export class RoomRegistry {
     // The curator is not a listener; an empty room takes a new curator.
     if (room.members.size > 0 && listenerCount(room) >= room.maxListeners) return fail('room_full')
     room.members.set(joiner.peerId, { ...joiner, joinedAt: this.opts.now() })
-    if (room.members.size === 1) room.curatorId = joiner.peerId
+    if (room.members.size === 1) setCurator(room, joiner.peerId)
     room.emptySince = undefined
     room.rev++
     return { ok: true, value: room }
@@ -108,11 +121,77 @@ export class RoomRegistry {
     if (!room || !room.members.delete(peerId)) return undefined
     if (room.curatorId === peerId) {
       const next = successor(room)
-      if (next) room.curatorId = next.peerId
+      if (next !== null) setCurator(room, next)
     }
     if (room.members.size === 0) room.emptySince = this.opts.now()
     room.rev++
     return room
+  }
+
+  /**
+   * The curator registers the key its states are signed with, for the epoch
+   * it became curator in. One key per epoch: the same key again is a no-op,
+   * another one is refused (a new key needs a new curatorship).
+   */
+  setKey(roomId: string, peerId: string, req: { publicKey: string; epoch: number }): Result<{ room: Room; changed: boolean }> {
+    const room = this.memberRoom(roomId, peerId)
+    if (!room.ok) return room
+    const r = room.value
+    if (r.curatorId !== peerId) return fail('not_curator')
+    if (req.epoch !== r.epoch) return fail('stale_epoch')
+    if (r.curatorKey === req.publicKey) return { ok: true, value: { room: r, changed: false } }
+    if (r.curatorKey !== undefined) return fail('key_already_set')
+    r.curatorKey = req.publicKey
+    r.rev++
+    return { ok: true, value: { room: r, changed: true } }
+  }
+
+  /**
+   * May `peerId` claim the curator role of `epoch`? Only a visible listener
+   * other than the curator, for the current epoch. The curator's own claim
+   * is answered `self` (nothing to do). The adapter then checks the curator's
+   * liveness and, if it fails, calls `grantClaim`.
+   */
+  checkClaim(roomId: string, peerId: string, epoch: number): Result<{ room: Room; self: boolean }> {
+    const room = this.memberRoom(roomId, peerId)
+    if (!room.ok) return room
+    const r = room.value
+    if (epoch !== r.epoch) return fail('stale_epoch')
+    if (r.curatorId === peerId) return { ok: true, value: { room: r, self: true } }
+    if (r.members.get(peerId)!.lurker) return fail('lurker_claim')
+    return { ok: true, value: { room: r, self: false } }
+  }
+
+  /**
+   * The curator failed its check: the claimant takes over, if nothing
+   * changed meanwhile (same epoch, claimant still a visible listener). At
+   * most one claim per epoch can succeed, since success ends the epoch.
+   */
+  grantClaim(roomId: string, peerId: string, epoch: number): Result<Room> {
+    const check = this.checkClaim(roomId, peerId, epoch)
+    if (!check.ok) return check
+    const { room, self } = check.value
+    if (!self && setCurator(room, peerId)) room.rev++
+    return { ok: true, value: room }
+  }
+
+  /** The curator hands the role to a visible listener by choice. */
+  handoff(roomId: string, fromId: string, req: { to: string; epoch: number }): Result<Room> {
+    const room = this.memberRoom(roomId, fromId)
+    if (!room.ok) return room
+    const r = room.value
+    if (r.curatorId !== fromId) return fail('not_curator')
+    if (req.epoch !== r.epoch) return fail('stale_epoch')
+    const target = r.members.get(req.to)
+    if (!target || target.lurker || req.to === fromId) return fail('handoff_target')
+    if (setCurator(r, req.to)) r.rev++
+    return { ok: true, value: r }
+  }
+
+  private memberRoom(roomId: string, peerId: string): Result<Room> {
+    const room = this.rooms.get(roomId)
+    if (!room || !room.members.has(peerId)) return fail('not_in_room')
+    return { ok: true, value: room }
   }
 
   /** Removes rooms empty for longer than the grace period; returns their ids. */
@@ -178,17 +257,31 @@ export function roomView(room: Room): RoomView {
     members: visible.map(({ peerId, name, joinedAt }) => ({ peerId, name, joinedAt })),
     lurkerCount: members.length - visible.length,
     total: members.length,
+    epoch: room.epoch,
+    ...(room.curatorKey !== undefined && { curatorKey: room.curatorKey }),
   }
+}
+
+/**
+ * Every change of curator starts a new epoch with no key yet. Returns
+ * whether it changed; the caller bumps `rev` (once per change it makes).
+ */
+function setCurator(room: Room, peerId: string): boolean {
+  if (room.curatorId === peerId) return false
+  room.curatorId = peerId
+  room.epoch++
+  room.curatorKey = undefined
+  return true
 }
 
 function listenerCount(room: Room): number {
   return room.members.has(room.curatorId) ? room.members.size - 1 : room.members.size
 }
 
-/** The longest-present visible member, else the longest-present lurker. */
-function successor(room: Room): Member | undefined {
+/** The longest-present visible member, else the longest-present lurker (protocol/handoff.ts). */
+function successor(room: Room): string | null {
   const members = [...room.members.values()]
-  return members.find((m) => !m.lurker) ?? members[0]
+  return electSuccessor(members, members.filter((m) => m.lurker).map((m) => m.peerId), room.curatorId)
 }
 
 function fail(code: Parameters<typeof protocolError>[0]): { ok: false; error: ProtocolError } {

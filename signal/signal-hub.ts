@@ -2,10 +2,20 @@
  * Socket.IO adapter around the pure RoomRegistry: validates every message,
  * applies rate limits, relays WebRTC signaling between members of one room,
  * and pushes room state and the public lobby.
+ *
+ * Curator authority (rules in rooms.ts): `room.key` and `room.handoff` are
+ * answered at once; `room.claim` asks the curator's socket `curator.check`
+ * first. Only a well-formed `{ alive: true }` ack within the timeout keeps
+ * the curator: no ack, `{ alive: false }`, a malformed ack or a curator
+ * socket that is gone all count as not alive. (A curator that always lies
+ * `alive: true` keeps the role, which is no escalation: it already has it.)
+ * Claims for the same room and epoch share one check, and the first of them
+ * to be granted ends the epoch, so the rest are refused as stale.
  */
 import type { Server, Socket } from 'socket.io'
 import {
   compareVersion,
+  CuratorCheckReply,
   Handshake,
   LIMITS,
   parseClientMessage,
@@ -20,23 +30,35 @@ import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
 import { TokenBucket } from './rate-limit.ts'
 import { roomView, type Room, type RoomRegistry } from './rooms.ts'
-import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './socket-events.ts'
+import type { ClientToServerEvents, CuratorCheckEvents, ServerToClientEvents, SocketData } from './socket-events.ts'
 
 type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>
 type Sock = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>
+type CheckSock = Socket<ClientToServerEvents, CuratorCheckEvents, Record<string, never>, SocketData>
+type Ack = (r: Reply) => void
+type Refuse = (error: ProtocolError) => void
+type ClaimMessage = Extract<ClientMessage, { type: 'room.claim' }>
+/** How a `curator.check` ended; only `alive` keeps the curator. */
+type CheckOutcome = 'alive' | 'not_alive' | 'no_answer' | 'malformed' | 'gone'
 
 export interface HubOptions {
   /** How often empty rooms are swept; the registry holds the grace period itself. */
   graceMs: number
+  /** How long the curator has to answer `curator.check`. */
+  curatorCheckMs?: number
   log: Logger
   metrics: Metrics
 }
 
 const LOBBY = 'lobby'
+/** The curator's time to answer `curator.check` before a claim is granted. */
+const CURATOR_CHECK_MS = 2000
 const roomChannel = (id: string) => `room:${id}`
 
 export class SignalHub {
   private readonly sockets = new Map<string, Sock>()
+  /** In-flight `curator.check`s, by room and epoch: concurrent claims share one. */
+  private readonly checks = new Map<string, Promise<CheckOutcome>>()
   private lobbyTimer: NodeJS.Timeout | undefined
   private readonly sweepTimer: NodeJS.Timeout
   private readonly log: Logger
@@ -95,7 +117,7 @@ export class SignalHub {
       const msg = parsed.value
       const bucket = msg.type === 'signal' ? buckets.signal : msg.type === 'quality.report' ? buckets.report : buckets.room
       if (!bucket.take(Date.now())) return reject(protocolError('rate_limited'), ack)
-      const error = this.dispatch(socket, msg, ack)
+      const error = this.dispatch(socket, msg, ack, (e) => reject(e, ack))
       if (error) reject(error, ack)
     })
 
@@ -106,7 +128,7 @@ export class SignalHub {
   }
 
   /** Returns an error for the sender, or undefined when handled. */
-  private dispatch(socket: Sock, msg: ClientMessage, ack: ((r: Reply) => void) | undefined): ProtocolError | undefined {
+  private dispatch(socket: Sock, msg: ClientMessage, ack: Ack | undefined, refuse: Refuse): ProtocolError | undefined {
     const { peerId } = socket.data
     switch (msg.type) {
       case 'lobby.watch':
@@ -151,7 +173,76 @@ export class SignalHub {
         target.emit('msg', { type: 'signal', roomId: msg.roomId, from: peerId, data: msg.data })
         return
       }
+      case 'room.key': {
+        const r = this.rooms.setKey(msg.roomId, peerId, msg)
+        if (!r.ok) return r.error
+        if (r.value.changed) {
+          this.publish(r.value.room)
+          this.log.info({ roomId: msg.roomId, epoch: msg.epoch }, 'curator key registered')
+        }
+        ack?.(okReply(peerId, r.value.room))
+        return
+      }
+      case 'room.handoff': {
+        const r = this.rooms.handoff(msg.roomId, peerId, msg)
+        if (!r.ok) return r.error
+        this.publish(r.value)
+        this.log.info({ roomId: msg.roomId, epoch: r.value.epoch }, 'curator handed over')
+        ack?.(okReply(peerId, r.value))
+        return
+      }
+      case 'room.claim': {
+        const r = this.rooms.checkClaim(msg.roomId, peerId, msg.epoch)
+        if (!r.ok) return r.error
+        // The curator's own claim: nothing to do.
+        if (r.value.self) ack?.(okReply(peerId, r.value.room))
+        else void this.claim(peerId, msg, ack, refuse)
+        return
+      }
     }
+  }
+
+  /** Grants the claim if the curator fails its check and nothing changed meanwhile. */
+  private async claim(peerId: string, msg: ClaimMessage, ack: Ack | undefined, refuse: Refuse): Promise<void> {
+    try {
+      const outcome = await this.checkCurator(msg.roomId, msg.epoch)
+      if (outcome === 'alive') return refuse(protocolError('curator_alive'))
+      // Re-checks the epoch: another claim, a leave or a hand-over may have ended it.
+      const r = this.rooms.grantClaim(msg.roomId, peerId, msg.epoch)
+      if (!r.ok) return refuse(r.error)
+      this.publish(r.value)
+      this.log.info({ roomId: msg.roomId, epoch: r.value.epoch, outcome }, 'curator claim granted')
+      ack?.(okReply(peerId, r.value))
+    } catch (err) {
+      this.log.error({ err, roomId: msg.roomId }, 'curator claim failed')
+    }
+  }
+
+  private checkCurator(roomId: string, epoch: number): Promise<CheckOutcome> {
+    const key = `${roomId}/${epoch}`
+    let pending = this.checks.get(key)
+    if (!pending) {
+      pending = this.askCurator(roomId).finally(() => this.checks.delete(key))
+      this.checks.set(key, pending)
+    }
+    return pending
+  }
+
+  private async askCurator(roomId: string): Promise<CheckOutcome> {
+    const curatorId = this.rooms.get(roomId)?.curatorId
+    const curator = curatorId === undefined ? undefined : this.sockets.get(curatorId)
+    if (!curator?.connected) return 'gone'
+    let answer: unknown
+    try {
+      answer = await (curator as unknown as CheckSock)
+        .timeout(this.opts.curatorCheckMs ?? CURATOR_CHECK_MS)
+        .emitWithAck('msg', { type: 'curator.check', roomId })
+    } catch {
+      return curator.connected ? 'no_answer' : 'gone'
+    }
+    const reply = v.safeParse(CuratorCheckReply, answer)
+    if (!reply.success) return 'malformed'
+    return reply.output.alive ? 'alive' : 'not_alive'
   }
 
   private enter(socket: Sock, room: Room): void {
@@ -188,4 +279,8 @@ export class SignalHub {
       this.lobbyChanged()
     }
   }
+}
+
+function okReply(peerId: string, room: Room): Reply {
+  return { ok: true, peerId, room: roomView(room), lurker: room.members.get(peerId)?.lurker ?? false }
 }

@@ -79,6 +79,7 @@ test('the curator role passes to the longest-present visible listener', async ()
   a.close()
   const state = await c.next('room.state', (m) => m.room.total === 3)
   assert.is(state.room.curatorId, bJoin.ok ? bJoin.peerId : '', 'B, the first visible listener, curates now')
+  assert.is(state.room.epoch, 1, 'a new curator, a new epoch')
 })
 
 test('public rooms appear in the lobby live and vanish after the grace period', async () => {

@@ -16,9 +16,14 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true })
 }
 
-export async function createRoom(page: Page, origin: string, opts: { room: string; me: string; visibility?: 'public' | 'invite' }): Promise<string> {
+export async function createRoom(
+  page: Page,
+  origin: string,
+  opts: { room: string; me: string; visibility?: 'public' | 'invite'; mode?: 'curator' | 'shared' | 'vote' },
+): Promise<string> {
   await page.goto(`${origin}/`)
   await page.getByLabel('Room name').fill(opts.room)
+  if (opts.mode) await page.getByLabel('Who controls playback').selectOption(opts.mode)
   await page.getByLabel('Your name').fill(opts.me)
   if (opts.visibility === 'public') await page.getByLabel('Public (listed in the lobby)').check()
   await page.getByRole('button', { name: 'Create room' }).click()

@@ -43,3 +43,27 @@ async function writeRamp(path: string, seconds: number, offset: number): Promise
     out.end(() => resolve())
   })
 }
+
+/** A library of `names.length` 16-bit 44.1 kHz tracks of `seconds` each, titled by their file names. */
+export async function makeLongLibrary(names: string[], seconds: number): Promise<{ dir: string; dispose(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'aula-long-lib-'))
+  const rate = 44100
+  for (const [k, name] of names.entries()) {
+    const out = createWriteStream(join(dir, `${name}.flac`))
+    for (const piece of verbatimFlac({
+      sampleRate: rate,
+      channels: 2,
+      bits: 16,
+      blockSize: 4096,
+      totalFrames: seconds * rate,
+      // A quiet tone per track, so a person listening could tell them apart.
+      sample: (frame) => Math.round(3000 * Math.sin((2 * Math.PI * (220 * (k + 2)) * frame) / rate)),
+    })) {
+      if (!out.write(piece)) await new Promise<void>((r) => out.once('drain', () => r()))
+    }
+    await new Promise<void>((resolve) => {
+      out.end(() => resolve())
+    })
+  }
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) }
+}

@@ -2,7 +2,7 @@
  * One person's membership of one room: the join/leave lifecycle, the room
  * state the server pushes, and the peer mesh. Components only render it.
  */
-import type { ProtocolError, Reply, RoomView, ServerMessage } from '../../../protocol/index.ts'
+import type { ControlMode, ProtocolError, Reply, RoomView, ServerMessage } from '../../../protocol/index.ts'
 import { iceServers } from './client-config.ts'
 import type { AppMessage, PeerLink } from './peer-link.ts'
 import { PeerMesh } from './peer-mesh.svelte.ts'
@@ -25,6 +25,8 @@ export class RoomSession {
   lurker = $state(false)
   mesh = $state<PeerMesh | null>(null)
   token: string | undefined
+  /** The control mode chosen when this person created the room (the curator's page holds the mode). */
+  initialMode: ControlMode = 'curator'
   /** Validated data-channel messages from any peer, and links as they open. */
   readonly peerMessages = new Set<(m: AppMessage, from: PeerLink) => void>()
   readonly linkOpened = new Set<(link: PeerLink) => void>()

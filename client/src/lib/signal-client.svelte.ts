@@ -15,7 +15,7 @@ import {
 } from '../../../protocol/index.ts'
 
 interface ServerEvents {
-  msg: (m: unknown) => void
+  msg: (m: unknown, ack?: (answer: unknown) => void) => void
 }
 interface ClientEvents {
   msg: (m: ClientMessage, ack?: (r: unknown) => void) => void
@@ -48,9 +48,12 @@ export class SignalClient {
         this.socket.disconnect()
       }
     })
-    this.socket.on('msg', (raw) => {
+    this.socket.on('msg', (raw, ack) => {
       const parsed = parseServerMessage(raw)
       if (!parsed.ok) return console.warn('[signal] dropped invalid message:', parsed.error.message)
+      // Someone claims the curatorship: a page that can answer is alive. A
+      // frozen or unreachable tab cannot, and loses the role (signal-hub.ts).
+      if (parsed.value.type === 'curator.check') return typeof ack === 'function' ? ack({ alive: true }) : undefined
       for (const l of this.listeners) l(parsed.value)
     })
   }

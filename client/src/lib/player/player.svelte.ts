@@ -57,6 +57,8 @@ export class Player {
   /** Following a room: how far our schedule is from where it belongs (ms, + = late), and corrections made. */
   syncErrorMs = $state<number | null>(null)
   corrections = $state(0)
+  /** The queue position sounding now (reactive, for the queue panel). */
+  currentIndex = $state(0)
 
   /** Read on every decision, so a settings change applies at once. */
   strategy: () => BufferStrategy = () => 'balanced'
@@ -81,12 +83,31 @@ export class Player {
     return this.queue
   }
 
-  get currentIndex(): number {
-    return this.index
-  }
-
   get audioOutput(): AudioOutput | null {
     return this.output
+  }
+
+  /**
+   * Takes a new queue without interrupting the sound, when queue[index] is
+   * the track already sounding (a hand-off re-expressed the timeline on a new
+   * clock, or the queue changed around the current track). Tracks prefetched
+   * after it that the new queue no longer follows with are dropped.
+   */
+  adopt(queue: Track[], index: number): boolean {
+    const current = this.segments[0]
+    if (!this.place || this.status === 'idle' || !current || current.track.id !== queue[index]?.id) return false
+    this.queue = [...queue]
+    this.index = index
+    current.index = index
+    for (let k = 1; k < this.segments.length; k++) {
+      const seg = this.segments[k]!
+      if (seg.track.id !== queue[index + k]?.id) {
+        for (const dropped of this.segments.splice(k)) dropped.stop()
+        break
+      }
+      seg.index = index + k
+    }
+    return true
   }
 
   /** Where each queued track's frame 0 sits on the context timeline (for diagnostics and tests). */
@@ -352,6 +373,7 @@ export class Player {
     const rate = out.ctx.sampleRate
     const current = this.segments.find((s) => s.startFrame !== null && (s.endFrame === null || now < s.endFrame)) ?? this.segments[0]
     this.nowPlaying = current?.track ?? null
+    if (current) this.currentIndex = current.index
     if (current?.startFrame != null) {
       this.positionSec = Math.max(0, (now - current.startFrame) / rate)
       if (this.status === 'loading' && current.scheduledEnd !== null && now >= current.startFrame) this.status = 'playing'

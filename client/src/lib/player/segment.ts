@@ -38,8 +38,8 @@ export class Segment {
   constructor(
     readonly stream: TrackStream,
     private readonly ledger: PcmLedger,
-    /** Position in the player's queue. */
-    readonly index: number,
+    /** Position in the player's queue (renumbered when the queue changes around it). */
+    public index: number,
   ) {}
 
   get track() {

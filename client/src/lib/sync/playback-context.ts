@@ -1,13 +1,19 @@
 import { getContext, setContext } from 'svelte'
+import type { RoomControl } from '../room/room-control.svelte.ts'
 import type { RoomPlayback } from './room-playback.svelte.ts'
 
-const KEY = Symbol('room-playback')
+const KEY = Symbol('room')
 
-/** The room's playback for components below the room page; undefined outside a room. */
-export function provideRoomPlayback(p: RoomPlayback): void {
-  setContext(KEY, p)
+export interface RoomContext {
+  playback: RoomPlayback
+  control: RoomControl
 }
 
-export function roomPlayback(): RoomPlayback | undefined {
-  return getContext<RoomPlayback | undefined>(KEY)
+/** The room's playback and control for components below the room page; undefined outside a room. */
+export function provideRoom(r: RoomContext): void {
+  setContext(KEY, r)
+}
+
+export function roomContext(): RoomContext | undefined {
+  return getContext<RoomContext | undefined>(KEY)
 }

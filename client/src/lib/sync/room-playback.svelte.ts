@@ -24,7 +24,15 @@ const PLACE_MAX_UNCERTAINTY_MS = 2
 const PLACE_WAIT_MAX_MS = 1500
 const REPORT_MS = 1000
 
+export type AnchorState = Omit<AnchorMessage, 'type' | 'seq'>
+
 export class RoomPlayback {
+  /**
+   * How the curator's anchors leave this page (signed by the room control);
+   * a listener's arrive through `receive` once verified.
+   */
+  broadcast: (anchor: AnchorMessage) => void = () => {}
+
   anchor = $state<AnchorMessage | null>(null)
   /** Everyone's sync, as the curator shares it (visible members only). */
   table = $state<{ peerId: string; report: SyncReport }[]>([])
@@ -34,8 +42,13 @@ export class RoomPlayback {
   private library: Track[] = []
   private appliedAt = 0
   private lastSeq = -1
+  /**
+   * Whose clock the current anchor's times are on: ours (we published it) or
+   * the curator who sent it, through our estimate of their clock. Kept even
+   * after that curator leaves, so playback rides through a hand-off.
+   */
+  private anchorMine = false
   private curatorClock: ClockEstimator | null = null
-  private wasCurator = false
   private readonly reports = new Map<string, SyncReport>()
   private readonly disposers: (() => void)[] = []
 
@@ -50,7 +63,6 @@ export class RoomPlayback {
     const onMessage = (m: Parameters<typeof this.onPeerMessage>[0], from: PeerLink) => this.onPeerMessage(m, from)
     const onOpen = (link: PeerLink) => {
       if (link.remoteId === session.room?.curatorId) performance.mark('aula:curator-link')
-      if (this.isCurator && this.anchor) link.send(this.anchor)
     }
     session.peerMessages.add(onMessage)
     session.linkOpened.add(onOpen)
@@ -76,14 +88,43 @@ export class RoomPlayback {
 
   // ---- the curator's controls ---------------------------------------------
 
+  /** The queue as the anchor holds it, with the entry sounding now as current. */
+  queueState(): { tracks: string[]; index: number } {
+    const a = this.anchor
+    if (!a) return { tracks: [], index: 0 }
+    const pos = a.state === 'playing' ? positionAt(a, this.queue, this.curatorNow() ?? a.atCuratorTime) : null
+    return { tracks: [...a.queue], index: pos?.index ?? a.index }
+  }
+
+  /**
+   * The curator changed the queue: start its current entry afresh, stop, or
+   * keep the current track sounding where it is under the new queue.
+   */
+  setQueue(tracks: string[], index: number, how: 'restart' | 'keep' | 'stop'): void {
+    const a = this.anchor
+    const now = syncNow()
+    if (how === 'stop' || tracks.length === 0) {
+      this.publish({ queue: tracks, index: 0, state: 'stopped', positionFrames: 0, atCuratorTime: now })
+      return
+    }
+    const pos = a && a.state !== 'stopped' ? positionAt(a, this.queue, now) : null
+    if (how === 'keep' && a && pos) {
+      this.publish({ queue: tracks, index, state: a.state, positionFrames: pos.frame, atCuratorTime: now })
+      return
+    }
+    const playing = !a || a.state !== 'paused'
+    this.publish({ queue: tracks, index, state: playing ? 'playing' : 'paused', positionFrames: 0, atCuratorTime: now + (playing ? LEAD_MS : 0) })
+  }
+
   play(queue: Track[], index: number): void {
     this.publish({ queue: queue.map((t) => t.id), index, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
   }
 
   pause(): void {
     const a = this.anchor
-    const pos = a && positionAt(a, this.queue, syncNow())
-    if (!a || !pos) return
+    if (!a || a.state !== 'playing') return
+    const pos = positionAt(a, this.queue, syncNow())
+    if (!pos) return
     this.publish({ queue: a.queue, index: pos.index, state: 'paused', positionFrames: pos.frame, atCuratorTime: syncNow() })
   }
 
@@ -113,23 +154,25 @@ export class RoomPlayback {
     if (!this.isCurator) return
     const anchor: AnchorMessage = { type: 'anchor', seq: this.lastSeq + 1, ...state }
     this.lastSeq = anchor.seq
+    this.anchorMine = true
     // A heartbeat repeats the state under a new seq: nothing to restart.
     if (sameState(anchor, this.anchor)) this.anchor = anchor
     else this.apply(anchor)
-    this.session.mesh?.broadcast(anchor)
+    this.broadcast(anchor)
+  }
+
+  /** A verified anchor from the curator (`from` is the link it came over). */
+  receive(m: AnchorMessage, from: PeerLink): void {
+    if (this.isCurator) return
+    this.anchorMine = false
+    this.curatorClock = from.clock
+    if (!sameState(m, this.anchor)) this.apply(m)
+    else this.anchor = m
   }
 
   private onPeerMessage(m: Exclude<PeerMessage, { type: 'hello' | 'clock.req' | 'clock.res' }>, from: PeerLink): void {
     const fromCurator = from.remoteId === this.session.room?.curatorId
     switch (m.type) {
-      case 'anchor':
-        // Only the curator sets the state; a replayed or reordered one is stale.
-        if (!fromCurator || this.isCurator || m.seq <= this.lastSeq) return
-        this.lastSeq = m.seq
-        this.curatorClock = from.clock
-        if (!sameState(m, this.anchor)) this.apply(m)
-        else this.anchor = m
-        return
       case 'sync.report':
         if (this.isCurator) this.reports.set(from.remoteId, m.report)
         return
@@ -154,8 +197,14 @@ export class RoomPlayback {
       this.player.stop()
       return
     }
+    const index = Math.max(a.index, pos.index)
+    // Already playing that track of that queue (a hand-off re-expressed the
+    // same timeline on a new clock, or a gapless advance): keep the sound
+    // going; the placement reads the new anchor and drift correction absorbs
+    // the difference.
+    if (this.player.adopt(queue, index)) return
     // Start at the track sounding now (or the anchored one, if it has not begun yet).
-    void this.player.follow(queue, Math.max(a.index, pos.index), (index, out) => {
+    void this.player.follow(queue, index, (index, out) => {
       const anchor = this.anchor
       const t = anchor && frame0Time(anchor, this.queue, index)
       const local = t === null || t === undefined ? null : this.toLocal(t)
@@ -164,8 +213,8 @@ export class RoomPlayback {
   }
 
   private toLocal(curatorMs: number): number | null {
-    if (this.isCurator) return curatorMs
-    const clock = this.curatorLink()?.clock ?? this.curatorClock
+    if (this.anchorMine) return curatorMs
+    const clock = this.curatorClock
     if (!clock) return null
     // Starting on a rough first estimate means starting in the wrong place
     // and jumping later; wait (briefly) for one good to a few milliseconds.
@@ -176,8 +225,8 @@ export class RoomPlayback {
   }
 
   private curatorNow(): number | null {
-    if (this.isCurator) return syncNow()
-    return (this.curatorLink()?.clock ?? this.curatorClock)?.toCurator(syncNow()) ?? null
+    if (this.anchorMine) return syncNow()
+    return this.curatorClock?.toCurator(syncNow()) ?? null
   }
 
   private curatorLink(): PeerLink | undefined {
@@ -188,7 +237,7 @@ export class RoomPlayback {
   private heartbeat(): void {
     this.takeOverIfCurator()
     if (!this.isCurator) return
-    if (this.anchor) this.publish(strip(this.anchor))
+    if (this.anchor && this.anchorMine) this.publish(strip(this.anchor))
     const visible = new Set(this.session.room?.members.map((m) => m.peerId))
     const reports = [...this.reports].filter(([id]) => visible.has(id)).map(([peerId, report]) => ({ peerId, report }))
     if (this.session.peerId) reports.unshift({ peerId: this.session.peerId, report: this.report })
@@ -201,12 +250,10 @@ export class RoomPlayback {
    * clock through the estimate it had of the old curator's: no gap.
    */
   private takeOverIfCurator(): void {
-    const now = this.isCurator
-    if (now && !this.wasCurator && this.anchor && this.curatorClock) {
+    if (this.isCurator && !this.anchorMine && this.anchor && this.curatorClock) {
       const local = this.curatorClock.toListener(this.anchor.atCuratorTime)
       if (local !== null) this.publish({ ...strip(this.anchor), atCuratorTime: local })
     }
-    this.wasCurator = now
   }
 
   private refreshReport(): void {

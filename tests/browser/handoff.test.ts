@@ -1,0 +1,77 @@
+/**
+ * The curator closes their tab mid-track: the longest-present listener
+ * becomes curator and the music goes on, in step, with no gap.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { Page } from 'playwright-core'
+import { findInCapture, firstSound, installCapture, readCaptures } from '../support/capture.ts'
+import { launchChromium } from '../support/chromium.ts'
+import { createRoom, ensureClientBuilt, joinFromLink } from '../support/pages.ts'
+import { startTestServer } from '../support/server.ts'
+import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
+
+ensureClientBuilt()
+const library = await makeSyncLibrary()
+const server = await startTestServer({ libraryDir: library.dir })
+const browser = await launchChromium(['--renderer-process-limit=1'])
+const origin = `http://localhost:${server.port}`
+test.after(async () => {
+  await browser.close()
+  await server.dispose()
+  library.dispose()
+})
+
+async function person(): Promise<Page> {
+  const ctx = await browser.context()
+  await installCapture(ctx)
+  const page = await ctx.newPage()
+  page.on('pageerror', (e) => console.error('[page]', e.message))
+  return page
+}
+
+/** The longest run of silent samples after the first sound (ms). */
+function longestSilenceMs(samples: Float32Array, rate: number): number {
+  let longest = 0
+  let run = 0
+  for (let i = firstSound(samples); i >= 0 && i < samples.length; i++) {
+    run = samples[i] === 0 ? run + 1 : 0
+    if (run > longest) longest = run
+  }
+  return (longest / rate) * 1000
+}
+
+test('when the curator leaves, a listener takes over and the music goes on', async () => {
+  const ana = await person()
+  const link = await createRoom(ana, origin, { room: 'Hand-off', me: 'Ana' })
+  const bo = await person()
+  const cy = await person()
+  await joinFromLink(bo, link.replace('#', '?clock=2000,150#'), 'Bo')
+  await joinFromLink(cy, link.replace('#', '?clock=-900,-120#'), 'Cy')
+  for (const p of [bo, cy]) await p.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 15_000 })
+
+  await ana.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
+  await bo.waitForTimeout(3000)
+  await ana.close()
+
+  // Bo arrived first: Bo curates now, and says so.
+  await bo.getByText('you are the curator').waitFor({ timeout: 5000 })
+  await cy.getByText('curated by Bo').waitFor({ timeout: 5000 })
+  await bo.waitForTimeout(4000)
+
+  for (const p of [bo, cy]) console.log('  ', await p.evaluate(() => { const pl = (window as unknown as { aulaDebug: { player: { underruns: number; corrections: number; notices: { message: string }[] } } }).aulaDebug.player; return `underruns ${pl.underruns}, corrections ${pl.corrections}, ${pl.notices.map((n) => n.message).join(' | ')}` }))
+  const [b, c] = (await Promise.all([bo, cy].map(readCaptures))).map((caps) => caps[0])
+  for (const [name, cap] of [['Bo', b!], ['Cy', c!]] as const) {
+    const gap = longestSilenceMs(cap.L, cap.rate)
+    assert.ok(gap < 5, `${name} heard no gap across the hand-off (longest silence ${gap.toFixed(2)} ms)`)
+  }
+  // Still in step after the hand-off: compare the last second.
+  const at = c!.L.length - 20_000
+  const inB = findInCapture(b!.L, c!.L, at)
+  assert.ok(inB >= 0, 'both still play the same audio')
+  const offset = c!.outputTimeOfFrame(c!.frameAt(at)) - b!.outputTimeOfFrame(b!.frameAt(inB))
+  console.log(`  Cy vs Bo after the hand-off: ${offset.toFixed(3)} ms`)
+  assert.ok(Math.abs(offset) <= 1, `in step after the hand-off (${offset.toFixed(3)} ms)`)
+})
+
+test.run()
