@@ -8,13 +8,14 @@
  * flatter the decoder), encoded with `flac --best`. It is fed in 64 KiB
  * slices as a network would deliver it, through the full path: framing,
  * libFLAC in wasm, exact rescaling, STREAMINFO MD5 and file SHA-256.
- * The browser worker's figure comes from the Playwright side.
+ * The same figure in a Chromium Web Worker comes from bench/playback.ts.
+ * The generator lives in bench/support/flac-gen.ts.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StreamDecoder } from '../workers/decoder/index.ts'
+import { musicLikeFlac, requireAudioTools } from './support/flac-gen.ts'
 
 const SECONDS = 60
 const SLICE = 64 * 1024
@@ -24,28 +25,6 @@ const CONFIGS = [
   { rate: 96000, bits: 24 },
   { rate: 192000, bits: 24 },
 ] as const
-
-function have(tool: string): boolean {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-function makeFlac(dir: string, rate: number, bits: number): Uint8Array {
-  const raw = join(dir, `${rate}.raw`)
-  const flac = join(dir, `${rate}.flac`)
-  // -R seeds the noise: the same input on every run.
-  execFileSync('sox', ['-R', '-r', `${rate}`, '-c', '4', '-n', '-t', 'raw', '-e', 'signed-integer', '-L', '-b', `${bits}`, '-c', '2', raw,
-    'synth', `${SECONDS}`, 'sine', '220', 'sine', '277.18', 'sine', '329.63', 'pinknoise',
-    'remix', '1v0.5,2v0.3,4v0.05', '2v0.3,3v0.5,4v0.05', 'tremolo', '0.4', '20', 'reverb', '40', 'gain', '-n', '-3'])
-  execFileSync('flac', ['--silent', '--force', '--best', '--force-raw-format', '--endian=little', '--sign=signed', '--channels=2',
-    `--bps=${bits}`, `--sample-rate=${rate}`, '-o', flac, raw])
-  rmSync(raw)
-  return new Uint8Array(readFileSync(flac))
-}
 
 interface Run {
   ms: number
@@ -68,15 +47,12 @@ async function decodeOnce(bytes: Uint8Array): Promise<Run> {
   return { ms, frames: end.frames, md5: end.md5, peakChunkBytes }
 }
 
-if (!have('sox') || !have('flac')) {
-  console.error('bench/decode needs the sox and flac tools (Debian: apt install sox flac)')
-  process.exit(1)
-}
+requireAudioTools('bench/decode')
 
 const dir = mkdtempSync(join(tmpdir(), 'aula-bench-decode-'))
 try {
   for (const { rate, bits } of CONFIGS) {
-    const bytes = makeFlac(dir, rate, bits)
+    const bytes = musicLikeFlac(dir, rate, bits, SECONDS)
     await decodeOnce(bytes) // warm-up: wasm compile, JIT
     const runs: Run[] = []
     for (let i = 0; i < RUNS; i++) runs.push(await decodeOnce(bytes))
