@@ -67,6 +67,11 @@ export const ClientMessage = v.variant('type', [
   v.object({ type: v.literal('room.claim'), roomId: RoomId, epoch: Epoch }),
   /** The curator hands the role to a visible listener by choice. */
   v.object({ type: v.literal('room.handoff'), roomId: RoomId, to: PeerId, epoch: Epoch }),
+  /**
+   * The curator tells the lobby what is playing (a library track id, or null).
+   * Metadata for discovery only; playback state travels between peers.
+   */
+  v.object({ type: v.literal('room.playing'), roomId: RoomId, trackId: v.nullable(v.pipe(v.string(), v.regex(/^[a-f0-9]{16,64}$/))) }),
 ])
 export type ClientMessage = v.InferOutput<typeof ClientMessage>
 
@@ -114,6 +119,8 @@ export const RoomSummary = v.object({
   curatorName: v.string(),
   listeners: v.number(),
   maxListeners: v.number(),
+  /** What the curator says is playing, with its quality. */
+  playing: v.optional(v.object({ title: v.string(), artist: v.string(), codec: v.string(), sampleRate: v.number(), bitsPerSample: v.number() })),
 })
 export type RoomSummary = v.InferOutput<typeof RoomSummary>
 

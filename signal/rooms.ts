@@ -43,6 +43,8 @@ export interface Room {
   /** Insertion order is arrival order, which the hand-off relies on. */
   members: Map<string, Member>
   emptySince: number | undefined
+  /** What the curator says is playing, for the lobby; not playback state. */
+  playing?: RoomSummary['playing']
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ProtocolError }
@@ -225,6 +227,7 @@ export class RoomRegistry {
         curatorName: curator && !curator.lurker ? curator.name : 'A hidden listener',
         listeners: room.members.size,
         maxListeners: room.maxListeners,
+        ...(room.playing ? { playing: room.playing } : {}),
       })
     }
     return out.sort((a, b) => b.listeners - a.listeners || a.name.localeCompare(b.name))

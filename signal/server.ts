@@ -40,7 +40,7 @@ export async function startServer(config: Config, log: Logger = rootLog): Promis
   })
   const rooms = new RoomRegistry({ now: Date.now, randomId: () => randomId(), sameSecret, graceMs: config.roomGraceMs })
   const metrics = createMetrics(rooms)
-  const hub = new SignalHub(io, rooms, { graceMs: config.roomGraceMs, log, metrics })
+  const hub = new SignalHub(io, rooms, { graceMs: config.roomGraceMs, log, metrics, track: (id) => library.get(id)?.track })
 
   const library$ = libraryRoutes(library)
   const clientConfig = JSON.stringify({ iceServers: config.iceServers, protocolVersion: PROTOCOL_VERSION })

@@ -23,6 +23,7 @@ import {
   type ClientMessage,
   type ProtocolError,
   type Reply,
+  type Track,
 } from '../protocol/index.ts'
 import * as v from 'valibot'
 import { randomId } from './ids.ts'
@@ -48,6 +49,8 @@ export interface HubOptions {
   curatorCheckMs?: number
   log: Logger
   metrics: Metrics
+  /** Library lookup, so the lobby can say what a room plays. */
+  track?: (id: string) => Track | undefined
 }
 
 const LOBBY = 'lobby'
@@ -189,6 +192,17 @@ export class SignalHub {
         this.publish(r.value)
         this.log.info({ roomId: msg.roomId, epoch: r.value.epoch }, 'curator handed over')
         ack?.(okReply(peerId, r.value))
+        return
+      }
+      case 'room.playing': {
+        const room = this.rooms.get(msg.roomId)
+        if (!room || !room.members.has(peerId)) return protocolError('not_in_room')
+        if (room.curatorId !== peerId) return protocolError('not_curator')
+        const t = msg.trackId === null ? undefined : this.opts.track?.(msg.trackId)
+        if (msg.trackId !== null && !t) return protocolError('track_not_found')
+        room.playing = t && { title: t.title, artist: t.artist, codec: t.codec, sampleRate: t.sampleRate, bitsPerSample: t.bitsPerSample }
+        if (room.visibility === 'public') this.lobbyChanged()
+        ack?.(okReply(peerId, room))
         return
       }
       case 'room.claim': {

@@ -104,6 +104,27 @@ test('public rooms appear in the lobby live and vanish after the grace period', 
   assert.equal(gone.ok ? null : gone.error.code, 'room_not_found')
 })
 
+test('the lobby shows what a public room plays, as only its curator may say', async () => {
+  const watcher = await join()
+  watcher.send({ type: 'lobby.watch', watch: true })
+  const curator = await join()
+  const created = await curator.request({ type: 'room.create', name: 'Now playing', visibility: 'public', maxListeners: 9, displayName: 'Ana' })
+  if (!created.ok) return assert.unreachable('create failed')
+  const track = server.library.tracks.find((t) => t.sampleRate === 96000)!
+  const said = await curator.request({ type: 'room.playing', roomId: created.room.id, trackId: track.id })
+  assert.ok(said.ok)
+  const listed = await watcher.next('lobby.rooms', (m) => m.rooms.some((r) => r.id === created.room.id && r.playing !== undefined))
+  assert.equal(listed.rooms.find((r) => r.id === created.room.id)!.playing, {
+    title: track.title, artist: track.artist, codec: 'flac', sampleRate: 96000, bitsPerSample: 24,
+  })
+  const listener = await join()
+  await listener.request({ type: 'room.join', roomId: created.room.id, displayName: 'Bo', lurker: false })
+  const notCurator = await listener.request({ type: 'room.playing', roomId: created.room.id, trackId: null })
+  assert.equal(notCurator.ok ? null : notCurator.error.code, 'not_curator')
+  const unknown = await curator.request({ type: 'room.playing', roomId: created.room.id, trackId: 'f'.repeat(24) })
+  assert.equal(unknown.ok ? null : unknown.error.code, 'track_not_found')
+})
+
 test('signaling is relayed only between members of the same room', async () => {
   const a = await join()
   const r1 = await a.request({ type: 'room.create', name: 'One', visibility: 'public', maxListeners: 5, displayName: 'A' })

@@ -23,7 +23,8 @@ import type { SignalClient } from '../signal-client.svelte.ts'
 import type { RoomPlayback } from '../sync/room-playback.svelte.ts'
 import { syncNow } from '../sync/sync-clock.ts'
 import { createSigner, StatePublisher, StateVerifier } from './authority.ts'
-import { appendLine, ChatGate, newRoomChat, type ChatLine } from './chat.ts'
+import { appendLine, ChatGate, type ChatLine } from './chat.ts'
+import { CuratorWatch } from './handoff.ts'
 import { route, type Actor } from './permissions.ts'
 import { apply as applyQueue, reduce as reduceQueue, type QueueRequest } from './queue.ts'
 import { electorateOf, VoteBox } from './votes.ts'
@@ -48,6 +49,7 @@ export class RoomControl {
   private keyEpoch = -1
   private readonly latest = new Map<SignedBody['type'], SignedState>()
   private readonly votes = new VoteBox()
+  private watch: CuratorWatch | null = null
   private readonly gate = new ChatGate()
   private nextRequest = 1
   private readonly pending = new Map<number, (r: RequestResult | null) => void>()
@@ -238,6 +240,7 @@ export class RoomControl {
     const room = this.session.room
     if (!room) return
     this.verifier.setCurator(room.curatorKey ?? null, room.epoch ?? 0)
+    this.claimIfCuratorSilent(room)
     // Someone left: a proposal may pass now with the smaller room.
     const passed = this.votes.settle(electorateOf(room), Date.now())
     if (this.isCurator) for (const p of passed) this.carry(p)
@@ -271,6 +274,24 @@ export class RoomControl {
     })
   }
 
+  /**
+   * A curator whose tab froze or whose network vanished still holds the role
+   * on the server; after a few seconds of silence the senior listener claims
+   * it (the server asks the curator first, see signal-hub.ts).
+   */
+  private claimIfCuratorSilent(room: NonNullable<RoomSession['room']>): void {
+    const self = this.session.peerId
+    if (!self || this.session.lurker) return
+    this.watch ??= new CuratorWatch(self, Date.now())
+    const now = Date.now()
+    const decision = this.watch.shouldClaim(room, now)
+    if (!decision.claim) return
+    this.watch.claimed(now)
+    void this.client.request({ type: 'room.claim', roomId: room.id, epoch: decision.epoch }).then((r) => {
+      if (!r.ok && r.error.code !== 'curator_alive' && r.error.code !== 'stale_epoch') console.warn('[room] claim refused:', r.error.message)
+    })
+  }
+
   // ---- everyone's side ------------------------------------------------------------
 
   private async onPeerMessage(m: PeerMessage, from: PeerLink): Promise<void> {
@@ -283,6 +304,7 @@ export class RoomControl {
           return
         }
         this.trusted = true
+        this.watch?.heard(Date.now())
         if (m.body.type === 'anchor') this.playback.receive(m.body, from)
         else this.take(m.body)
         return

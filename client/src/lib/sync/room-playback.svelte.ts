@@ -8,6 +8,7 @@ import type { PeerMessage, SyncReport, Track } from '../../../../protocol/index.
 import type { PeerLink } from '../peer-link.ts'
 import type { Player } from '../player/player.svelte.ts'
 import type { RoomSession } from '../room-session.svelte.ts'
+import { signalClient } from '../signal-client.svelte.ts'
 import { fetchTracks } from '../tracks.ts'
 import type { ClockEstimator } from './clock-sync.ts'
 import { syncNow } from './sync-clock.ts'
@@ -41,6 +42,7 @@ export class RoomPlayback {
 
   private library: Track[] = []
   private appliedAt = 0
+  private toldLobby: string | null = null
   private lastSeq = -1
   /**
    * Whose clock the current anchor's times are on: ours (we published it) or
@@ -155,10 +157,19 @@ export class RoomPlayback {
     const anchor: AnchorMessage = { type: 'anchor', seq: this.lastSeq + 1, ...state }
     this.lastSeq = anchor.seq
     this.anchorMine = true
+    this.tellLobby(anchor)
     // A heartbeat repeats the state under a new seq: nothing to restart.
     if (sameState(anchor, this.anchor)) this.anchor = anchor
     else this.apply(anchor)
     this.broadcast(anchor)
+  }
+
+  /** The lobby shows what public rooms play; the curator keeps it told. */
+  private tellLobby(a: AnchorMessage): void {
+    const trackId = a.state === 'playing' ? (a.queue[a.index] ?? null) : null
+    if (trackId === this.toldLobby) return
+    this.toldLobby = trackId
+    signalClient().send({ type: 'room.playing', roomId: this.session.roomId, trackId })
   }
 
   /** A verified anchor from the curator (`from` is the link it came over). */
