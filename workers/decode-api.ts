@@ -10,8 +10,8 @@
  * decodeErrorFromWorker also reads as corrupt: the track cannot be played.
  */
 import { transfer } from 'comlink'
-import type { DecodeEnd, DecodeWorkerApi, PcmChunk, TrackCodec, TrackFormat } from '../protocol/worker-api.ts'
-import { DecodeError, StreamDecoder } from './decoder/index.ts'
+import type { DecodeEnd, DecodeWorkerApi, PcmChunk, SeekStart, TrackCodec, TrackFormat } from '../protocol/worker-api.ts'
+import { DecodeError, StreamDecoder, checkSeekStart } from './decoder/index.ts'
 
 /** A player needs the playing track and the next one; more open sessions mean a leak. */
 export const MAX_SESSIONS = 8
@@ -30,6 +30,17 @@ export function createDecodeApi(): DecodeApi {
     return s
   }
 
+  /** Stored before it resolves, so a push() sent right behind open() or seek() finds it. */
+  async function start(id: number, created: Promise<StreamDecoder>): Promise<void> {
+    sessions.set(id, created)
+    try {
+      await created
+    } catch (err) {
+      if (sessions.get(id) === created) sessions.delete(id)
+      throw asWorkerError(err)
+    }
+  }
+
   function forget(id: number): void {
     const s = sessions.get(id)
     sessions.delete(id)
@@ -37,20 +48,20 @@ export function createDecodeApi(): DecodeApi {
   }
 
   return {
-    async open(sessionId: number, codec: TrackCodec): Promise<void> {
+    async open(sessionId: number, codec: TrackCodec, from?: SeekStart): Promise<void> {
       if (!Number.isSafeInteger(sessionId) || sessionId < 0) throw new Error(`${String(sessionId)} is not a session id`)
       if (codec !== 'flac' && codec !== 'wav') throw new Error(`unsupported: the codec ${String(codec)} is not supported (FLAC and WAV are)`)
       if (sessions.has(sessionId)) throw new Error(`decode session ${sessionId} is already open`)
       if (sessions.size >= MAX_SESSIONS) throw new Error(`too many decode sessions are open (${MAX_SESSIONS}); close() the ones you are done with`)
-      // Stored before it resolves, so a push() sent right behind open() finds it.
-      const created = StreamDecoder.create(codec)
-      sessions.set(sessionId, created)
-      try {
-        await created
-      } catch (err) {
-        sessions.delete(sessionId)
-        throw asWorkerError(err)
-      }
+      if (from !== undefined) checkSeekStart(from)
+      await start(sessionId, StreamDecoder.create(codec, from))
+    },
+
+    async seek(sessionId: number, from: SeekStart): Promise<void> {
+      const old = await session(sessionId)
+      checkSeekStart(from)
+      old.destroy()
+      await start(sessionId, StreamDecoder.create(old.codec, from))
     },
 
     async push(sessionId: number, bytes: Uint8Array): Promise<{ format: TrackFormat | null; chunks: PcmChunk[] }> {

@@ -10,6 +10,11 @@ export type Planes = Float32Array[] | null
 export interface CodecReader {
   /** Known once the header has been parsed. */
   readonly format: TrackFormat | null
+  /**
+   * Track frame of the first sample push()/end() return: 0 for a whole file;
+   * for a stream that starts mid-track (a seek), null until its first frame is found.
+   */
+  readonly firstFrame: number | null
   /** Decodes every whole frame the bytes so far complete. */
   push(bytes: Uint8Array): Planes
   /** The stream is over: what remains, and whether it stopped mid-frame. */

@@ -1,3 +1,5 @@
-export { StreamDecoder } from './stream-decoder.ts'
+export { StreamDecoder, checkSeekStart } from './stream-decoder.ts'
+export { HeadReader, parseHead, type ParsedHead, type SeekPoint } from './file-head.ts'
+export { seekPlan, type Overshoot } from './seek-plan.ts'
 export { DecodeError } from './errors.ts'
-export type { DecodeEnd, DecodeErrorCode, Md5Verdict, PcmChunk, TrackCodec, TrackFormat } from '../../protocol/worker-api.ts'
+export type { DecodeEnd, DecodeErrorCode, FileHead, Md5Verdict, PcmChunk, SeekPlan, SeekStart, TrackCodec, TrackFormat } from '../../protocol/worker-api.ts'

@@ -3,7 +3,10 @@
  * arrive. A frame does not state its length (RFC 9639 §9), so a frame ends
  * where the next one's header starts; that header is trusted only when its
  * CRC-8 holds (§9.1.8), its number is the one expected next (§9.1.5), and
- * the bytes before it pass the frame's CRC-16 (§9.3). The wasm decoder's own
+ * the bytes before it pass the frame's CRC-16 (§9.3). Audio data can spell
+ * such a header (a false sync); one that fails the CRC-16 is passed over,
+ * and the frame is called damaged only once the frame after it proves real
+ * (passes its own CRC-16), or no boundary comes at all. The wasm decoder's own
  * parser does the same search but skips a damaged frame silently and may
  * buffer 512 KiB looking for sync; here a damaged frame is an error at once.
  */
@@ -30,6 +33,8 @@ export class FlacFramer {
   /** CRC-16 of the current frame's bytes [0, crcTo), kept as the search advances. */
   private crc = 0
   private crcTo = 0
+  /** A next header that the CRC-16 did not confirm (damage, or a false sync), if any. */
+  private suspect: { at: number; header: FrameHeader } | null = null
   private frameIndex = 0
   private sampleIndex = 0
   /** Position in the file of the queue's first byte, for messages. */
@@ -37,15 +42,20 @@ export class FlacFramer {
   /** Beyond this without a next header, the frame cannot be real. */
   private readonly maxFrameBytes: number
 
+  /**
+   * `start`: where in the track the queue's first frame is, for a stream that
+   * begins mid-track (a seek); the frame there must carry that number.
+   */
   constructor(
     private readonly info: StreamInfo,
     private readonly q: ByteQueue,
     fileOffset: number,
+    start: { frameIndex: number; sampleIndex: number } = { frameIndex: 0, sampleIndex: 0 },
   ) {
     this.fileOffset = fileOffset
-    // Twice a verbatim frame (§9.2.4), side channels having one extra bit.
-    const verbatim = MAX_HEADER_BYTES + info.channels * (1 + Math.ceil(((info.bitsPerSample + 1) * info.maxBlockSize) / 8)) + 2
-    this.maxFrameBytes = 2 * verbatim + 1024
+    this.frameIndex = start.frameIndex
+    this.sampleIndex = start.sampleIndex
+    this.maxFrameBytes = maxFrameBytes(info)
   }
 
   /**
@@ -90,6 +100,7 @@ export class FlacFramer {
     }
     if (this.crc === 0) return { frame: this.emit(end), partial: false }
     // A later frame's header after this one means this frame is damaged, not cut short.
+    if (this.suspect) throw this.corrupt(`frame ${this.frameIndex} fails its CRC check`)
     if (this.laterHeader()) throw this.corrupt(`frame ${this.frameIndex} or the header after it is damaged`)
     return { frame: null, partial: true }
   }
@@ -119,6 +130,7 @@ export class FlacFramer {
     this.scanAt = h.length
     this.crc = 0
     this.crcTo = 0
+    this.suspect = null
     return true
   }
 
@@ -154,17 +166,26 @@ export class FlacFramer {
         this.scanAt = i
         return null
       }
-      if (h !== 'invalid' && h.number === nextNumber && h.variable === cur.variable) {
-        this.crc = crc16(b.subarray(this.crcTo, i), this.crc)
-        this.crcTo = i
-        if (this.crc === 0) return i
-        // A well-formed next header right here, yet this frame fails its CRC: damaged.
-        if (!headerDisagrees(h, this.info)) throw this.corrupt(`frame ${this.frameIndex} fails its CRC check`)
+      if (h !== 'invalid' && h.variable === cur.variable) {
+        if (h.number === nextNumber) {
+          this.crc = crc16(b.subarray(this.crcTo, i), this.crc)
+          this.crcTo = i
+          if (this.crc === 0) return i
+          // A well-formed next header right here, yet this frame fails its CRC: the frame is
+          // damaged, or its audio happens to spell a valid header (a false sync). What follows decides.
+          if (!headerDisagrees(h, this.info)) this.suspect ??= { at: i, header: h }
+        } else if (this.suspect && h.number === successor(this.suspect.header) && crc16(b.subarray(this.suspect.at, i)) === 0) {
+          // The suspect header starts a frame that passes its own CRC: it was real, so this frame is damaged.
+          throw this.corrupt(`frame ${this.frameIndex} fails its CRC check`)
+        }
       }
       i++
     }
     this.scanAt = Math.max(this.scanAt, b.length - 1) // a trailing 0xff may start a sync code
-    if (b.length > this.maxFrameBytes) throw this.corrupt(`frame ${this.frameIndex} or the header after it is damaged (no frame boundary in ${this.maxFrameBytes} bytes)`)
+    if (b.length > this.maxFrameBytes) {
+      if (this.suspect) throw this.corrupt(`frame ${this.frameIndex} fails its CRC check`)
+      throw this.corrupt(`frame ${this.frameIndex} or the header after it is damaged (no frame boundary in ${this.maxFrameBytes} bytes)`)
+    }
     return null
   }
 
@@ -183,8 +204,19 @@ export class FlacFramer {
   }
 }
 
+/** Beyond this without a next header, a frame cannot be real: twice a verbatim frame (§9.2.4), side channels having one extra bit. */
+export function maxFrameBytes(info: StreamInfo): number {
+  const verbatim = MAX_HEADER_BYTES + info.channels * (1 + Math.ceil(((info.bitsPerSample + 1) * info.maxBlockSize) / 8)) + 2
+  return 2 * verbatim + 1024
+}
+
+/** The number the frame after `h` carries (§9.1.5). */
+function successor(h: FrameHeader): number {
+  return h.variable ? h.number + h.blockSize : h.number + 1
+}
+
 /** Why a frame header contradicts STREAMINFO (§8.2), or null when it agrees. */
-function headerDisagrees(h: FrameHeader, info: StreamInfo): string | null {
+export function headerDisagrees(h: FrameHeader, info: StreamInfo): string | null {
   if (h.sampleRate !== null && h.sampleRate !== info.sampleRate) return `says ${h.sampleRate} Hz but STREAMINFO says ${info.sampleRate} Hz`
   if (h.channels !== info.channels) return `has ${h.channels} channels but STREAMINFO says ${info.channels}`
   if (h.bitsPerSample !== null && h.bitsPerSample !== info.bitsPerSample) {
@@ -194,6 +226,6 @@ function headerDisagrees(h: FrameHeader, info: StreamInfo): string | null {
   return null
 }
 
-function isId3v1(b: Uint8Array): boolean {
+export function isId3v1(b: Uint8Array): boolean {
   return b[0] === 0x54 && b[1] === 0x41 && b[2] === 0x47 // "TAG"
 }

@@ -3,7 +3,7 @@
  * skipped as they stream by, `data` is converted a whole frame at a time,
  * and anything after it (LIST/INFO tags, say) is ignored.
  */
-import type { Md5Verdict, TrackFormat } from '../../../protocol/worker-api.ts'
+import type { Md5Verdict, SeekStart, TrackFormat } from '../../../protocol/worker-api.ts'
 import { ByteQueue } from '../byte-queue.ts'
 import type { CodecReader, Planes } from '../codec-reader.ts'
 import { DecodeError } from '../errors.ts'
@@ -28,10 +28,55 @@ export class WavReader implements CodecReader {
   private state: State = { at: 'riff' }
   private wav: WavFormat | null = null
   private bytesSeen = 0
+  /** Seek mode: bytes still to drop before the first whole sample frame. */
+  private skip = 0
+  /** While parsing a seek header: stop where the data begins. */
+  private headerOnly = false
   format: TrackFormat | null = null
+  firstFrame: number | null = 0
+
+  /** With `from`, the bytes pushed are the file from `from.startByte` (see SeekStart). */
+  constructor(from?: SeekStart) {
+    if (from) this.seekTo(from)
+  }
+
+  /**
+   * Parses the header, then works out where the pushed bytes fall in the
+   * data: the first whole sample frame at or after `startByte` is the first
+   * decoded (bytes before it are dropped), so a start that is not
+   * block-aligned begins at the next frame.
+   */
+  private seekTo(from: SeekStart): void {
+    this.headerOnly = true
+    this.q.append(from.header)
+    this.advance()
+    this.headerOnly = false
+    const s = this.state
+    if (s.at !== 'data') throw new DecodeError('truncated', 'The header given for a seek ends before the WAV data chunk begins.')
+    const dataStart = from.audioStart ?? from.header.length - this.q.length
+    this.q.clear()
+    const align = this.wav!.blockAlign
+    const into = from.startByte - dataStart
+    if (into <= 0) {
+      this.skip = -into
+      return
+    }
+    const frame = Math.ceil(into / align)
+    this.skip = frame * align - into
+    this.firstFrame = frame
+    if (s.remaining !== null) {
+      s.remaining = Math.max(0, s.remaining - frame * align)
+      if (s.remaining < align) this.state = { at: 'after-data' }
+    }
+  }
 
   push(bytes: Uint8Array): Planes {
     this.bytesSeen += bytes.length
+    if (this.skip > 0) {
+      const n = Math.min(this.skip, bytes.length)
+      this.skip -= n
+      bytes = bytes.subarray(n)
+    }
     if (this.state.at === 'after-data') return null
     this.q.append(bytes)
     return this.advance()
@@ -103,6 +148,7 @@ export class WavReader implements CodecReader {
           continue
         }
         case 'data':
+          if (this.headerOnly) return null
           return this.readData(s)
         case 'after-data':
           q.clear()

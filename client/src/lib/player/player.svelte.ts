@@ -10,6 +10,7 @@
  */
 import type { Degradation, Track } from '../../../../protocol/index.ts'
 import { DriftCorrector, toleranceFrames } from '../sync/drift.ts'
+import { trackFrames } from '../sync/timeline.ts'
 import { openOutput, outputDeviceRate, type AudioOutput } from './audio-output.ts'
 import { decodeAheadFrames, PcmLedger, type BufferStrategy } from './buffer-budget.ts'
 import { HttpByteSource } from './byte-source.ts'
@@ -34,6 +35,8 @@ const START_LEAD_SEC = 0.05
 /** A node must start at least this far after the current render quantum. */
 const GUARD_FRAMES = 256
 const DRIFT_CHECK_MS = 250
+/** Decoding restarts this far past the frame sounding now: the time to fetch and decode. */
+const RESTART_LEAD_SEC = 0.3
 
 export interface PlayerNotice {
   kind: Degradation
@@ -120,9 +123,13 @@ export class Player {
     return this.start(tracks, index, null)
   }
 
-  /** Plays `tracks` from `index` where `place` says, keeping to it. */
-  follow(tracks: Track[], index: number, place: Placement): Promise<void> {
-    return this.start(tracks, index, place)
+  /**
+   * Plays `tracks` from `index` where `place` says, keeping to it. `fromFrame`:
+   * roughly where in that track the sound will begin (a mid-track join or a
+   * resume), so decoding starts there instead of at the top.
+   */
+  follow(tracks: Track[], index: number, place: Placement, fromFrame = 0): Promise<void> {
+    return this.start(tracks, index, place, fromFrame)
   }
 
   async pause(): Promise<void> {
@@ -156,7 +163,7 @@ export class Player {
     this.output = null
   }
 
-  private async start(tracks: Track[], index: number, place: Placement | null): Promise<void> {
+  private async start(tracks: Track[], index: number, place: Placement | null, fromFrame = 0): Promise<void> {
     const generation = ++this.generation
     this.stopAll()
     this.queue = [...tracks]
@@ -168,7 +175,7 @@ export class Player {
     this.deviceRate = await outputDeviceRate()
     await this.ensureOutput(first.sampleRate)
     if (generation !== this.generation) return // superseded while the output opened
-    this.segments = [this.segmentFor(first, index)]
+    this.segments = [this.segmentFor(first, index, fromFrame)]
     this.timer ??= setInterval(() => this.tick(), TICK_MS)
     this.tick()
   }
@@ -183,8 +190,9 @@ export class Player {
     this.drift = null
   }
 
-  private segmentFor(track: Track, index: number): Segment {
-    return new Segment(new TrackStream(track, new HttpByteSource(`/api/stream/${track.id}`)), this.ledger, index)
+  private segmentFor(track: Track, index: number, fromFrame = 0): Segment {
+    const startFrame = Math.max(0, Math.min(Math.floor(fromFrame), trackFrames(track) - 1))
+    return new Segment(new TrackStream(track, new HttpByteSource(`/api/stream/${track.id}`), { startFrame }), this.ledger, index)
   }
 
   private async ensureOutput(rate: number): Promise<void> {
@@ -256,7 +264,8 @@ export class Player {
     this.corrections = this.corrections + 1
     if (c.kind === 'resync') {
       // Too far off to mend frame by frame: start again at the right frame.
-      void this.start(this.queue, seg.index, this.place)
+      const sounding = frameAtOrAfter(out.ctx.currentTime, rate) - ideal
+      void this.start(this.queue, seg.index, this.place, sounding + RESTART_LEAD_SEC * rate)
       return
     }
     const delta = c.kind === 'drop' ? -c.frames : c.frames

@@ -24,6 +24,8 @@ const PLACE_MAX_UNCERTAINTY_MS = 2
 /** …or after this long, whatever the estimate. */
 const PLACE_WAIT_MAX_MS = 1500
 const REPORT_MS = 1000
+/** A joiner's first sound comes this long after it learns the position: fetch, decode, clock. */
+const JOIN_LEAD_SEC = 0.3
 
 export type AnchorState = Omit<AnchorMessage, 'type' | 'seq'>
 
@@ -43,6 +45,7 @@ export class RoomPlayback {
   private library: Track[] = []
   private appliedAt = 0
   private toldLobby: string | null = null
+  private waitingForClock = false
   private lastSeq = -1
   /**
    * Whose clock the current anchor's times are on: ours (we published it) or
@@ -203,7 +206,20 @@ export class RoomPlayback {
       return
     }
     this.error = null
-    const pos = a.state === 'playing' ? positionAt(a, queue, this.curatorNow() ?? a.atCuratorTime) : null
+    const curatorNow = this.curatorNow()
+    if (a.state === 'playing' && curatorNow === null) {
+      // No clock estimate yet (a joiner's first moments): wait for one, so
+      // decoding starts where the room is rather than at the top.
+      if (!this.waitingForClock) {
+        this.waitingForClock = true
+        setTimeout(() => {
+          this.waitingForClock = false
+          if (this.anchor) this.apply(this.anchor)
+        }, 100)
+      }
+      return
+    }
+    const pos = a.state === 'playing' ? positionAt(a, queue, curatorNow ?? a.atCuratorTime) : null
     if (a.state !== 'playing' || !pos) {
       this.player.stop()
       return
@@ -214,13 +230,21 @@ export class RoomPlayback {
     // going; the placement reads the new anchor and drift correction absorbs
     // the difference.
     if (this.player.adopt(queue, index)) return
-    // Start at the track sounding now (or the anchored one, if it has not begun yet).
-    void this.player.follow(queue, index, (index, out) => {
-      const anchor = this.anchor
-      const t = anchor && frame0Time(anchor, this.queue, index)
-      const local = t === null || t === undefined ? null : this.toLocal(t)
-      return local === null ? null : out.clock.frameAtSync(local)
-    })
+    // Start at the track sounding now (or the anchored one, if it has not
+    // begun yet), decoding from a little past where the sound is now.
+    const track = queue[index]!
+    const fromFrame = index === pos.index && pos.frame > 0 ? pos.frame + Math.round(JOIN_LEAD_SEC * track.sampleRate) : 0
+    void this.player.follow(
+      queue,
+      index,
+      (index, out) => {
+        const anchor = this.anchor
+        const t = anchor && frame0Time(anchor, this.queue, index)
+        const local = t === null || t === undefined ? null : this.toLocal(t)
+        return local === null ? null : out.clock.frameAtSync(local)
+      },
+      fromFrame,
+    )
   }
 
   private toLocal(curatorMs: number): number | null {
