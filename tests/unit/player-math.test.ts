@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { decodeAheadFrames, MAX_PCM_BYTES, PcmLedger } from '../../client/src/lib/player/buffer-budget.ts'
-import { exactWhen, frameAtOrAfter } from '../../client/src/lib/player/frame-time.ts'
+import { exactLead, exactWhen, frameAtOrAfter, isExactFrame } from '../../client/src/lib/player/frame-time.ts'
 
 test('`when` multiplies back to its frame, within an ULP of the frame number', () => {
   let inexact = 0
@@ -19,6 +19,21 @@ test('`when` multiplies back to its frame, within an ULP of the frame number', (
     }
   }
   assert.ok(inexact > 0 && inexact < 120000 / 4, `mostly exact (${inexact} of 120000 miss by an ULP)`)
+})
+
+test('every frame has an exact start a few frames before it', () => {
+  let worst = 0
+  for (const rate of [44100, 48000, 88200, 96000, 176400, 192000]) {
+    for (let i = 0; i < 20000; i++) {
+      const frame = Math.floor(i * 7919.37 * (rate / 44100)) + (i % 13) + 100
+      const k = exactLead(frame, rate)
+      assert.ok(isExactFrame(frame - k, rate))
+      assert.is(exactWhen(frame - k, rate) * rate, frame - k, 'the start multiplies back exactly')
+      for (let j = 0; j < k; j++) assert.not.ok(isExactFrame(frame - j, rate), 'and it is the nearest one')
+      worst = Math.max(worst, k)
+    }
+  }
+  assert.ok(worst > 0 && worst < 64, `a short lead suffices (worst ${worst} frames)`)
 })
 
 test('non-integer frames are refused', () => {

@@ -6,7 +6,7 @@
  * missing or extra sample.
  */
 import type { PcmChunk } from '../../../../protocol/index.ts'
-import { exactWhen } from './frame-time.ts'
+import { exactLead, exactWhen } from './frame-time.ts'
 import type { PcmLedger } from './buffer-budget.ts'
 import type { TrackStream } from './track-stream.ts'
 
@@ -106,7 +106,10 @@ export class Segment {
     return result
   }
 
-  private play(ctx: AudioContext, dest: AudioNode, buffer: AudioBuffer, frame: number): void {
+  private play(ctx: AudioContext, dest: AudioNode, audio: AudioBuffer, frame: number): void {
+    // Start on a frame Chromium reads back exactly, a few zeros early if need be (frame-time.ts).
+    const lead = exactLead(frame, ctx.sampleRate)
+    const buffer = lead === 0 ? audio : padFront(ctx, audio, lead)
     const node = new AudioBufferSourceNode(ctx, { buffer })
     node.connect(dest)
     const bytes = buffer.length * buffer.numberOfChannels * 4
@@ -117,8 +120,8 @@ export class Segment {
       node.disconnect()
     }
     this.nodes.add(node)
-    node.start(exactWhen(frame, ctx.sampleRate))
-    this.scheduledEnd = frame + buffer.length
+    node.start(exactWhen(frame - lead, ctx.sampleRate))
+    this.scheduledEnd = frame + audio.length
   }
 
   /** Stops every node and drops pending audio. Idempotent. */
@@ -178,4 +181,11 @@ function repeatFrames(ctx: AudioContext, group: readonly PcmChunk[], count: numb
     for (let i = 0; i < count; i++) out[i] = src[Math.min(i, src.length - 1)]!
   }
   return buffer
+}
+
+/** `audio` with `count` frames of silence in front. */
+function padFront(ctx: AudioContext, audio: AudioBuffer, count: number): AudioBuffer {
+  const out = ctx.createBuffer(audio.numberOfChannels, audio.length + count, ctx.sampleRate)
+  for (let ch = 0; ch < audio.numberOfChannels; ch++) out.copyToChannel(audio.getChannelData(ch), ch, count)
+  return out
 }
