@@ -3,19 +3,16 @@
  * validates what it receives: a peer is as untrusted as any network input.
  */
 import * as v from 'valibot'
+import { Anchor, Millis, Seq } from './anchor.ts'
 import { LIMITS } from './limits.ts'
 import { protocolError } from './errors.ts'
 import { parseWith, type Parsed } from './parse.ts'
 import { RoomRequestMessage, RoomRequestResult, SignedState } from './room.ts'
 
 export * from './room.ts'
+export * from './anchor.ts'
 
-/** Milliseconds on the sender's monotonic clock (performance.timeOrigin + now()). */
-const Millis = v.pipe(v.number(), v.finite())
-const Seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER))
-
-const TrackId = v.pipe(v.string(), v.regex(/^[a-f0-9]{16,64}$/))
-const Finite = v.pipe(v.number(), v.finite())
+const Finite = Millis
 
 export const SyncReport = v.object({
   state: v.picklist(['locked', 'adjusting', 'converging', 'lost', 'idle']),
@@ -38,21 +35,7 @@ export const PeerMessage = v.variant('type', [
    */
   v.object({ type: v.literal('clock.req'), seq: Seq, t0: Millis }),
   v.object({ type: v.literal('clock.res'), seq: Seq, t0: Millis, t1: Millis, t2: Millis }),
-  /**
-   * The curator's playback state: track `queue[index]` was at `positionFrames`
-   * (playing or paused) at `atCuratorTime` on the curator's clock. Sent on
-   * every change and as a heartbeat; `seq` only grows, so a listener drops
-   * replays and reordered states.
-   */
-  v.object({
-    type: v.literal('anchor'),
-    seq: Seq,
-    queue: v.pipe(v.array(TrackId), v.maxLength(LIMITS.maxQueue)),
-    index: v.pipe(v.number(), v.integer(), v.minValue(0)),
-    state: v.picklist(['playing', 'paused', 'stopped']),
-    positionFrames: v.pipe(v.number(), v.integer(), v.minValue(0)),
-    atCuratorTime: Millis,
-  }),
+  Anchor,
   /** A listener's view of its own sync, sent to the curator, who shares the table. */
   v.object({ type: v.literal('sync.report'), report: SyncReport }),
   v.object({

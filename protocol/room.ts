@@ -9,6 +9,7 @@
  * every peer, not only by the server.
  */
 import * as v from 'valibot'
+import { Anchor, Millis, Seq, TrackId } from './anchor.ts'
 import { LIMITS, PEER_ID_PATTERN } from './limits.ts'
 
 /** Room-life bounds, beside LIMITS so both ends agree. */
@@ -22,10 +23,7 @@ export const ROOM_LIMITS = {
 export const ControlMode = v.picklist(['curator', 'shared', 'vote'])
 export type ControlMode = v.InferOutput<typeof ControlMode>
 
-const Seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER))
 const Index = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000))
-const Millis = v.pipe(v.number(), v.finite())
-const TrackId = v.pipe(v.string(), v.regex(/^[a-f0-9]{16,64}$/))
 const PeerId = v.pipe(v.string(), v.regex(PEER_ID_PATTERN))
 /** A generation of curatorship: bumped by the server every time the curator changes. */
 export const Epoch = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER))
@@ -47,15 +45,7 @@ export type Proposal = 'skip' | `add:${string}`
  * `seq` should equal the envelope's.
  */
 export const SignedBody = v.variant('type', [
-  v.object({
-    type: v.literal('anchor'),
-    seq: Seq,
-    queue: v.pipe(v.array(TrackId), v.maxLength(LIMITS.maxQueue)),
-    index: v.pipe(v.number(), v.integer(), v.minValue(0)),
-    state: v.picklist(['playing', 'paused', 'stopped']),
-    positionFrames: v.pipe(v.number(), v.integer(), v.minValue(0)),
-    atCuratorTime: Millis,
-  }),
+  Anchor,
   v.object({ type: v.literal('mode'), mode: ControlMode }),
   v.object({ type: v.literal('chat.config'), enabled: v.boolean() }),
   /** A chat line the curator accepted from `from` (the curator's own included). */
