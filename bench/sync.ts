@@ -9,33 +9,22 @@
  * machine clock (all pages share a renderer process for that reason).
  */
 import type { Page } from 'playwright-core'
-import { findInCapture, firstSound, installCapture, readCaptures, type Capture } from '../tests/support/capture.ts'
-import { launchChromium } from '../tests/support/chromium.ts'
-import { createRoom, ensureClientBuilt } from '../tests/support/pages.ts'
-import { startTestServer } from '../tests/support/server.ts'
+import { findInCapture, firstSound, readCaptures, type Capture } from '../tests/support/capture.ts'
+import { createRoom } from '../tests/support/pages.ts'
+import { openStage } from '../tests/support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../tests/support/sync-library.ts'
 import { fmt, percentile } from './support/stats.ts'
 
 const PAGES = Number(process.argv[2] ?? 5)
 const SECONDS = Number(process.argv[3] ?? 60)
 
-ensureClientBuilt()
-const library = await makeSyncLibrary(SECONDS + 10)
-const server = await startTestServer({ libraryDir: library.dir })
-const browser = await launchChromium(['--renderer-process-limit=1'])
-const origin = `http://localhost:${server.port}`
+const stage = await openStage(await makeSyncLibrary(SECONDS + 10))
+const { origin } = stage
 
 // Deterministic "machines": offsets of seconds, skews of hundreds of ppm.
 const clocks = Array.from({ length: PAGES }, (_, i) => ({ offsetMs: ((i * 7919) % 10_000) - 5000, skewPpm: ((i * 131) % 600) - 300 }))
 
-async function person(name: string | null): Promise<Page> {
-  const ctx = await browser.context()
-  await installCapture(ctx)
-  if (name) await ctx.addInitScript((n) => localStorage.setItem('aula.displayName', n), name)
-  const page = await ctx.newPage()
-  page.on('pageerror', (e) => console.error('[page]', e.message))
-  return page
-}
+const person = (name: string | null) => stage.person(name ? { savedName: name } : {})
 const withClock = (link: string, c: { offsetMs: number; skewPpm: number }) => link.replace('#', `?clock=${c.offsetMs},${c.skewPpm}#`)
 const machineNow = (page: Page) => page.evaluate(() => performance.timeOrigin + performance.now())
 
@@ -122,7 +111,5 @@ try {
   console.log(`sync mid-track joiner's steps (ms after opening the link): ${marks}`)
   console.log(`sync drift corrections per listener: ${corrections.join(', ')}`)
 } finally {
-  await browser.close()
-  await server.dispose()
-  library.dispose()
+  await stage.dispose()
 }

@@ -7,28 +7,15 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
-import { launchChromium } from '../support/chromium.ts'
-import { createRoom, ensureClientBuilt, joinFromLink, listedNames, screenshot } from '../support/pages.ts'
-import { startTestServer } from '../support/server.ts'
+import { createRoom, joinFromLink, listedNames, screenshot } from '../support/pages.ts'
+import { openStage } from '../support/room-stage.ts'
 import { makeLongLibrary } from '../support/sync-library.ts'
 
 const [ONE, TWO, THREE] = ['Evening one', 'Evening two', 'Evening three'] as const
-ensureClientBuilt()
-const library = await makeLongLibrary([ONE, TWO, THREE], 60)
-const server = await startTestServer({ libraryDir: library.dir })
-const browser = await launchChromium(['--renderer-process-limit=1'])
-const origin = `http://localhost:${server.port}`
-test.after(async () => {
-  await browser.close()
-  await server.dispose()
-  library.dispose()
-})
-
-async function person(): Promise<Page> {
-  const page = await (await browser.context()).newPage()
-  page.on('pageerror', (e) => console.error('[page]', e.message))
-  return page
-}
+const stage = await openStage(await makeLongLibrary([ONE, TWO, THREE], 60))
+const { origin } = stage
+const person = () => stage.person()
+test.after(() => stage.dispose())
 
 type Dbg = { aulaDebug: { player: { status: string; nowPlaying: { title: string } | null } } }
 const nowPlaying = (p: Page) => p.evaluate(() => (window as unknown as Dbg).aulaDebug.player.nowPlaying?.title ?? null)

@@ -11,30 +11,15 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
-import { findInCapture, firstSound, installCapture, readCaptures, type Capture } from '../support/capture.ts'
-import { launchChromium } from '../support/chromium.ts'
-import { createRoom, ensureClientBuilt, joinFromLink, screenshot } from '../support/pages.ts'
-import { startTestServer } from '../support/server.ts'
+import { findInCapture, firstSound, readCaptures, type Capture } from '../support/capture.ts'
+import { createRoom, joinFromLink, screenshot } from '../support/pages.ts'
+import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 
-ensureClientBuilt()
-const library = await makeSyncLibrary()
-const server = await startTestServer({ libraryDir: library.dir })
-const browser = await launchChromium(['--renderer-process-limit=1'])
-const origin = `http://localhost:${server.port}`
-test.after(async () => {
-  await browser.close()
-  await server.dispose()
-  library.dispose()
-})
-
-async function person(): Promise<Page> {
-  const ctx = await browser.context()
-  await installCapture(ctx)
-  const page = await ctx.newPage()
-  page.on('pageerror', (e) => console.error('[page]', e.message))
-  return page
-}
+const stage = await openStage(await makeSyncLibrary())
+const { origin } = stage
+const person = () => stage.person()
+test.after(() => stage.dispose())
 
 /** The invite link with a distorted page clock: `?clock=<offsetMs>,<skewPpm>`. */
 const withClock = (link: string, offsetMs: number, skewPpm: number) => link.replace('#', `?clock=${offsetMs},${skewPpm}#`)

@@ -28,10 +28,15 @@ export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused'
 export type Placement = (index: number, out: AudioOutput) => number | null
 
 const TICK_MS = 40
-/** Web Audio gets nodes this far ahead: covers a busy main thread. */
-const SCHEDULE_AHEAD_SEC = 1.5
+/**
+ * Web Audio gets nodes this far ahead: a main thread stalled for less than
+ * this (a busy machine, a background tab's throttled timers) loses nothing.
+ */
+const SCHEDULE_AHEAD_SEC = 2.5
 /** First sound this long after the data is there, so the start is never late. */
 const START_LEAD_SEC = 0.05
+/** Audio decoded past the start point before a track begins to sound. */
+const START_BUFFER_SEC = 0.3
 /** A node must start at least this far after the current render quantum. */
 const GUARD_FRAMES = 256
 const DRIFT_CHECK_MS = 250
@@ -222,6 +227,13 @@ export class Player {
     for (const seg of this.segments) {
       if (seg.startFrame === null) this.placeSegment(seg, out, now)
       const first = seg.scheduledEnd === null
+      // A track starts sounding only with some audio in hand: starting on a
+      // sliver and running dry a moment later is a stutter; starting a
+      // little later (its first frames cut, in step) is not.
+      if (first && !this.readyToStart(seg, now, rate)) {
+        this.feed(seg, now)
+        continue
+      }
       const r = seg.schedule(out.ctx, out.master, now, horizon)
       if (first && seg.scheduledEnd !== null) performance.mark('aula:first-node')
       if (r.late > 0) this.underrun(r.late)
@@ -233,6 +245,14 @@ export class Player {
     this.publish(rendered)
   }
 
+  private readyToStart(seg: Segment, now: number, rate: number): boolean {
+    if (seg.startFrame === null || seg.decodedUntil === null) return false
+    if (seg.stream.ended || seg.error) return true
+    // A successor placed right after the track before it is gapless: it must not wait.
+    if (this.segments[0] !== seg) return true
+    return seg.decodedUntil >= Math.max(now, seg.startFrame) + START_BUFFER_SEC * rate
+  }
+
   private placeSegment(seg: Segment, out: AudioOutput, now: number): void {
     if (this.place) {
       const ideal = this.place(seg.index, out)
@@ -240,7 +260,8 @@ export class Player {
         seg.startFrame = Math.round(ideal)
         performance.mark('aula:placed')
       }
-    } else if (seg.pending.length > 0) {
+    } else if (seg.pending.length > 0 && (seg.stream.ended || seg.stream.framesDecoded >= START_BUFFER_SEC * out.ctx.sampleRate)) {
+      // Playing alone: start once a little audio is in hand, from its first frame.
       seg.startFrame = now + Math.round(START_LEAD_SEC * out.ctx.sampleRate)
     }
   }

@@ -263,7 +263,9 @@ export class RoomControl {
       // Everything the room needs to know, under the new key.
       void this.seal({ type: 'mode', mode: this.mode })
       void this.seal({ type: 'chat.config', enabled: this.chatEnabled })
-      const a = this.playback.anchor
+      // Our own anchor only: one inherited from the last curator is on their
+      // clock, and the playback re-expresses it on ours first (takeover).
+      const a = this.playback.anchorIsMine ? this.playback.anchor : null
       if (a) {
         const { type: _t, ...rest } = a
         void this.seal({ type: 'anchor', ...rest })

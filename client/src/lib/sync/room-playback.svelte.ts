@@ -85,6 +85,11 @@ export class RoomPlayback {
     return this.session.isCurator
   }
 
+  /** Whether the current anchor's times are on this page's clock (we published it). */
+  get anchorIsMine(): boolean {
+    return this.anchorMine
+  }
+
   get queue(): Track[] {
     const a = this.anchor
     if (!a) return []
