@@ -203,8 +203,10 @@ export class RoomPlayback {
 
   private apply(a: AnchorMessage): void {
     performance.mark('aula:anchor')
+    // The wait for a good clock estimate counts from a new state, not from
+    // each retry while waiting for it.
+    if (!sameState(a, this.anchor) || this.appliedAt === 0) this.appliedAt = performance.now()
     this.anchor = a
-    this.appliedAt = performance.now()
     const queue = this.queue
     if (queue.length !== a.queue.length) {
       if (this.library.length > 0) this.error = 'The curator queued tracks this library does not have.'
