@@ -66,8 +66,16 @@ test('the same at a LAN address, which is not a secure context', async () => {
   const origin = `http://aula.lan:${server.port}`
   const { ana, bo } = await eveningFlow(origin, 'lan', ['--host-resolver-rules=MAP aula.lan 127.0.0.1'])
   assert.is(await ana.evaluate(() => isSecureContext), false, 'the test really runs without a secure context')
+  assert.is(await ana.evaluate(() => typeof crypto.subtle), 'undefined', 'no WebCrypto here: states are signed with @noble/curves')
   await bo.getByRole('button', { name: 'Copy invite link' }).click()
   await bo.getByRole('status').filter({ hasText: 'Copied' }).waitFor()
+  // Signed playback state, decoding and sound all work without secure-context APIs.
+  await ana.getByRole('button', { name: 'Play Aurora (16-bit, 44.1 kHz)' }).click()
+  await bo.waitForFunction(
+    () => (window as unknown as { aulaDebug: { player: { status: string; nowPlaying: { title: string } | null } } }).aulaDebug.player.nowPlaying?.title === 'Aurora (16-bit, 44.1 kHz)',
+    null,
+    { timeout: 10_000 },
+  )
 })
 
 test('a wrong invite token and an unknown room get clear messages', async () => {
