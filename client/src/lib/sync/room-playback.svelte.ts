@@ -46,6 +46,7 @@ export class RoomPlayback {
   private appliedAt = 0
   private toldLobby: string | null = null
   private waitingForClock = false
+  private destroyed = false
   private lastSeq = -1
   /**
    * Whose clock the current anchor's times are on: ours (we published it) or
@@ -63,7 +64,7 @@ export class RoomPlayback {
   ) {
     void fetchTracks().then((t) => {
       this.library = t
-      if (this.anchor) this.apply(this.anchor)
+      if (this.anchor && !this.destroyed) this.apply(this.anchor)
     }, () => {})
     const onMessage = (m: Parameters<typeof this.onPeerMessage>[0], from: PeerLink) => this.onPeerMessage(m, from)
     const onOpen = (link: PeerLink) => {
@@ -154,6 +155,7 @@ export class RoomPlayback {
   }
 
   destroy(): void {
+    this.destroyed = true
     for (const d of this.disposers.splice(0)) d()
     this.player.stop()
   }
@@ -221,7 +223,7 @@ export class RoomPlayback {
         this.waitingForClock = true
         setTimeout(() => {
           this.waitingForClock = false
-          if (this.anchor) this.apply(this.anchor)
+          if (this.anchor && !this.destroyed) this.apply(this.anchor)
         }, 100)
       }
       return
