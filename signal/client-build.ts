@@ -18,7 +18,7 @@ function isStale(outDir: string): boolean {
   const built = join(outDir, 'index.html')
   if (!existsSync(built)) return true
   const builtAt = statSync(built).mtimeMs
-  return ['client', 'protocol', 'vite.config.ts', 'svelte.config.js'].some((p) => newestMtime(join(projectRoot, p)) > builtAt)
+  return ['client', 'protocol', 'workers', 'vite.config.ts', 'svelte.config.js'].some((p) => newestMtime(join(projectRoot, p)) > builtAt)
 }
 
 function newestMtime(path: string): number {
