@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { projectRoot } from './config.ts'
 import { log } from './log.ts'
 
-/** Runs `vite build` when the client or protocol sources are newer than the build. */
+/** Runs `vite build` when the client, worker or protocol sources are newer than the build. */
 export function buildClientIfStale(outDir: string): void {
   if (!isStale(outDir)) return
   log.info('building the client (vite build)…')
