@@ -1,0 +1,145 @@
+/**
+ * Which piece comes from where, and when. Pure: the swarm adapter feeds in
+ * what it knows (play head, pieces held here and by connected peers, how fast
+ * the origin answers) and acts on the answer.
+ *
+ * The origin is a last resort with a deadline, not a web seed. WebTorrent's
+ * `urlList` web seed downloads from HTTP at full speed beside the peers
+ * (webtorrent#1570, #1312), so every listener would pull ~the whole track from
+ * the library; and pieces a departed peer had reserved may never fall back to
+ * it (#1666). Here a piece goes to the origin only when its deadline is close
+ * enough that waiting longer would risk an underrun: earlier if no connected
+ * peer holds it (nobody can deliver it), at the last call if one does (the
+ * peer had its chance: stalled, choked or gone).
+ */
+
+export interface PieceLayout {
+  /** File length in bytes. */
+  length: number
+  pieceLength: number
+  count: number
+}
+
+export function pieceLayout(length: number, pieceLength: number): PieceLayout {
+  return { length, pieceLength, count: Math.ceil(length / pieceLength) }
+}
+
+export function pieceStart(l: PieceLayout, index: number): number {
+  return index * l.pieceLength
+}
+
+export function pieceBytes(l: PieceLayout, index: number): number {
+  return Math.max(0, Math.min(l.pieceLength, l.length - index * l.pieceLength))
+}
+
+/**
+ * Maps file bytes to the wall-clock time the decoder needs them. FLAC and WAV
+ * are close enough to constant bitrate that position × mean bytes per second
+ * lands within a piece or two, and the guards below absorb that.
+ */
+export interface PlaybackTimeline {
+  playing: boolean
+  /** Track position (s) playing at `atMs`. */
+  positionSec: number
+  atMs: number
+  /** Mean bytes per second of the file: bytes / duration. */
+  bytesPerSecond: number
+}
+
+/** When byte `byte` must be here; -∞ … now for bytes already behind the play head, ∞ while paused. */
+export function deadlineOf(tl: PlaybackTimeline, byte: number): number {
+  if (!tl.playing || !(tl.bytesPerSecond > 0)) return Infinity
+  return tl.atMs + (byte / tl.bytesPerSecond - tl.positionSec) * 1000
+}
+
+export interface OriginPlanConfig {
+  /**
+   * A piece no connected peer holds goes to the origin this long before its
+   * deadline (plus the origin's own expected delivery time). It is the
+   * margin against an underrun, and the head start later listeners have to
+   * find the piece at a peer instead.
+   */
+  unheldLeadMs: number
+  /** For a piece some peer holds: how long before (deadline − origin time) to give up on peers. */
+  heldLeadMs: number
+  /**
+   * Spread per listener and piece (0 … jitterMs) added to unheldLeadMs, so
+   * listeners that start together do not all ask the origin for the same
+   * piece in the same instant; the first to have it announces it to the rest.
+   */
+  jitterMs: number
+  /** Pieces looked at past the read cursor per decision. */
+  horizonPieces: number
+}
+
+export const DEFAULT_ORIGIN_PLAN: OriginPlanConfig = {
+  unheldLeadMs: 500,
+  heldLeadMs: 200,
+  jitterMs: 150,
+  horizonPieces: 512,
+}
+
+export interface OriginPlanInput {
+  now: number
+  layout: PieceLayout
+  /** First piece the reader still needs (everything before it was read). */
+  from: number
+  deadline: (piece: number) => number
+  have: (piece: number) => boolean
+  /** Already being fetched from the origin. */
+  fetching: (piece: number) => boolean
+  /** Some connected peer has announced it. */
+  heldByPeer: (piece: number) => boolean
+  /** Expected time (ms) for the origin to deliver `bytes`, measured. */
+  originEtaMs: (bytes: number) => number
+  /** This listener's spread for a piece, in [0, 1). */
+  jitter: (piece: number) => number
+  /** Origin fetches that may start now. */
+  slots: number
+  config: OriginPlanConfig
+}
+
+/** Pieces to fetch from the origin now, most urgent first. */
+export function planOriginFetches(input: OriginPlanInput): number[] {
+  const { now, layout, config: c } = input
+  const picks: number[] = []
+  if (input.slots <= 0) return picks
+  const end = Math.min(layout.count, input.from + c.horizonPieces)
+  const widest = c.unheldLeadMs + c.jitterMs
+  for (let p = Math.max(0, input.from); p < end; p++) {
+    if (input.have(p) || input.fetching(p)) continue
+    const slack = input.deadline(p) - now
+    if (slack === Infinity) break
+    const eta = input.originEtaMs(pieceBytes(layout, p))
+    // Deadlines grow with p: once even the widest lead is not reached, no later piece is due either.
+    if (slack > eta + widest) break
+    const lead = input.heldByPeer(p) ? c.heldLeadMs : c.unheldLeadMs + c.jitterMs * input.jitter(p)
+    if (slack <= eta + lead) {
+      picks.push(p)
+      if (picks.length >= input.slots) break
+    }
+  }
+  return picks
+}
+
+/**
+ * Pieces WebTorrent should ask peers for first: from the read cursor through
+ * the ones due within `windowMs` (at least `minPieces`). The rest of the
+ * track follows in order at normal priority.
+ */
+export function urgentWindow(input: {
+  now: number
+  layout: PieceLayout
+  from: number
+  deadline: (piece: number) => number
+  windowMs: number
+  minPieces: number
+  maxPieces: number
+}): { from: number; to: number } | null {
+  const { layout, from } = input
+  if (from >= layout.count) return null
+  let to = Math.min(layout.count - 1, from + input.minPieces - 1)
+  const cap = Math.min(layout.count - 1, from + input.maxPieces - 1)
+  while (to < cap && input.deadline(to + 1) - input.now <= input.windowMs) to++
+  return { from, to }
+}

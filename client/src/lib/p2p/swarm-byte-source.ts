@@ -1,0 +1,385 @@
+/**
+ * A track's bytes, in file order, from wherever they can be had: this
+ * browser's cache, the room's swarm, and the library origin for what no peer
+ * delivers before the play head needs it (piece-plan.ts). Every piece is
+ * verified before it is returned (SHA-1 per piece against the track's
+ * torrent); the whole track is cached only once it hashes to its SHA-256.
+ *
+ * It owns no torrent: the SwarmClient does, so a track keeps seeding after
+ * this reader is closed, until the room releases it.
+ */
+import { SWARM_PIECE_LENGTH, SwarmError, type SwarmCounters, type Track } from '../../../../protocol/index.ts'
+import type { ByteSource } from '../player/byte-source.ts'
+import { OriginFetcher } from './origin-fetcher.ts'
+import { OriginStream } from './origin-stream.ts'
+import {
+  DEFAULT_ORIGIN_PLAN,
+  deadlineOf,
+  pieceLayout,
+  pieceStart,
+  planOriginFetches,
+  urgentWindow,
+  type OriginPlanConfig,
+  type PieceLayout,
+  type PlaybackTimeline,
+} from './piece-plan.ts'
+import type { SwarmClient } from './swarm-client.ts'
+import type { PutResult, TrackCache } from './track-cache.ts'
+import type { TorrentPieces } from './torrent-pieces.ts'
+import { readTrackTorrent, type TrackTorrent } from './track-torrent.ts'
+
+export interface SwarmByteSourceOptions {
+  track: Track
+  swarm: SwarmClient
+  /** The track's .torrent: `GET /api/torrent/:trackId`, or built from a local file. */
+  torrent: Uint8Array | (() => Promise<Uint8Array>)
+  /** `/api/stream/:trackId`; null when no origin exists (a curator's own file). */
+  originUrl: string | null
+  cache?: TrackCache
+  onCacheResult?: (r: PutResult) => void
+  fetch?: typeof fetch
+  /** Monotonic milliseconds; setPlayback's `atMs` is on this clock. */
+  now?: () => number
+  /** Until setPlayback is called: byte 0 plays this long after the first read(). */
+  startupMs?: number
+  plan?: Partial<OriginPlanConfig>
+  maxOriginInFlight?: number
+  random?: () => number
+  /** Only for measuring alternatives (bench/p2p.ts); the protocol fixes SWARM_PIECE_LENGTH. */
+  pieceLength?: number
+}
+
+/** How often the piece plan is revisited besides on events. */
+const TICK_MS = 100
+/** Peers are asked first for the pieces due within this window. */
+const URGENT_WINDOW_MS = 4000
+/** After a failed origin request, wait this long before asking again for that piece. */
+const RETRY_MS = 500
+/**
+ * A piece no peer holds is fetched after a random 0…this wait, then only if
+ * no peer announced it meanwhile. Listeners tick on the same events (a peer's
+ * piece reaches them all at once), so without it two listeners a few ms
+ * apart would both ask the origin; the announcement (aula_origin) takes
+ * ~1-5 ms on a LAN. Measured with bench/p2p.ts (10 listeners, 121 pieces):
+ * pieces two listeners both fetched mid-track fell from 3-9 per run to 0-1,
+ * and origin bytes from 1.04-1.47× the track to 1.04-1.07×.
+ */
+const ORIGIN_BACKOFF_MS = 40
+
+export class SwarmByteSource implements ByteSource {
+  private readonly now: () => number
+  private readonly origin: OriginFetcher | null
+  private readonly config: OriginPlanConfig
+  private readonly random: () => number
+  private readonly fetching = new Set<number>()
+  /** Picked for the origin, waiting out ORIGIN_BACKOFF_MS. */
+  private readonly backingOff = new Set<number>()
+  private readonly retryAt = new Map<number, number>()
+  private readonly jitter = new Map<number, number>()
+  private readonly abort = new AbortController()
+  private init: Promise<void> | undefined
+  private meta: TrackTorrent | null = null
+  private pieces: TorrentPieces | null = null
+  private layout: PieceLayout | null = null
+  private cached: Uint8Array | null = null
+  private timeline: PlaybackTimeline | null = null
+  /** Byte offset the next read() starts at. */
+  private nextByte = 0
+  /** Pieces someone is waiting on right now (readRange): due immediately. */
+  private readonly needNow = new Set<number>()
+  /** read() was called: until then (a head read, a seek) nothing is planned past needNow. */
+  private reading = false
+  /** Without a swarm: the origin streamed (null while the swarm works). */
+  private fallback: OriginStream | null = null
+  private readonly direct: OriginStream | null
+  private bytesFromCache = 0
+  private piecesLate = 0
+  private timer: ReturnType<typeof setInterval> | undefined
+  private unsubscribe: (() => void) | undefined
+  private cacheWrite: Promise<void> | undefined
+  private closed = false
+  private wakeClosed: (() => void) | undefined
+  private readonly closedSignal = new Promise<null>((resolve) => (this.wakeClosed = () => resolve(null)))
+
+  constructor(private readonly opts: SwarmByteSourceOptions) {
+    this.now = opts.now ?? (() => performance.now())
+    this.origin = opts.originUrl ? new OriginFetcher(opts.originUrl, opts.fetch ?? fetch, this.now) : null
+    this.direct = opts.originUrl ? new OriginStream(opts.originUrl, opts.fetch ?? fetch, this.abort.signal) : null
+    this.config = { ...DEFAULT_ORIGIN_PLAN, ...opts.plan }
+    this.random = opts.random ?? Math.random
+  }
+
+  get bytesFromOrigin(): number {
+    return (this.origin?.bytes ?? 0) + (this.direct?.bytes ?? 0)
+  }
+
+  counters(): SwarmCounters {
+    const c = this.pieces?.counters
+    return {
+      bytesFromPeers: c?.bytesFromPeers ?? 0,
+      bytesFromOrigin: this.bytesFromOrigin,
+      bytesFromCache: this.bytesFromCache,
+      bytesRejected: c?.bytesRejected ?? 0,
+      peers: this.pieces?.peers ?? 0,
+      peersBanned: c?.peersBanned ?? 0,
+      piecesLate: this.piecesLate,
+    }
+  }
+
+  /** Where the play head is: which byte plays when. Pausing stops origin fetches (nothing is due). */
+  setPlayback(p: { positionSec: number; atMs: number; playing: boolean }): void {
+    this.timeline = { ...p, bytesPerSecond: this.bytesPerSecond() }
+    this.tick()
+  }
+
+  /** Resolves once a completed track has been offered to the cache (tests, benches). */
+  async cacheSettled(): Promise<void> {
+    await this.cacheWrite
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    if (this.closed) return null
+    this.reading = true
+    this.timeline ??= { playing: true, positionSec: 0, atMs: this.now() + (this.opts.startupMs ?? 750), bytesPerSecond: this.bytesPerSecond() }
+    this.init ??= this.start()
+    await this.init
+    if (this.closed) return null
+    if (this.cached) return this.readCached(this.cached)
+    if (this.fallback) {
+      if (!this.fallback.opened) await this.fallback.open(this.nextByte)
+      const bytes = await this.fallback.read()
+      if (bytes) this.nextByte += bytes.byteLength
+      return bytes
+    }
+    const pieces = this.pieces!
+    const layout = this.layout!
+    if (this.nextByte >= layout.length) {
+      clearInterval(this.timer)
+      return null
+    }
+    const index = this.cursor
+    if (!(await this.arrived(pieces, index))) return null
+    const bytes = await pieces.read(index)
+    const skip = this.nextByte - pieceStart(layout, index)
+    this.nextByte = pieceStart(layout, index + 1)
+    this.tick()
+    return skip > 0 ? bytes.subarray(skip) : bytes
+  }
+
+  /**
+   * For starting mid-track: the next read() returns the file from `startByte`
+   * on. Call between reads. Pieces before it are neither waited for nor
+   * fetched from the origin (peers still send them, later, for the cache).
+   */
+  seek(startByte: number): void {
+    if (!Number.isSafeInteger(startByte) || startByte < 0) throw new RangeError(`bad seek offset ${startByte}`)
+    this.fallback?.cancel() // reopened at the new offset by the next read()
+    this.nextByte = startByte
+    this.tick()
+  }
+
+  /**
+   * Bytes [from, to) of the file (fewer at its end), as soon as possible: the
+   * pieces are due now, so the origin is asked at once for any no peer has.
+   * For reading a file's head before playing from its middle.
+   */
+  async readRange(from: number, to: number): Promise<Uint8Array> {
+    this.init ??= this.start()
+    await this.init
+    if (this.cached) return this.cached.slice(from, to)
+    const pieces = this.pieces
+    const layout = this.layout
+    if (!pieces || !layout) {
+      if (!this.direct) throw new SwarmError('torrent_unavailable', 'and this track has no origin')
+      return this.direct.range(from, to)
+    }
+    to = Math.min(to, layout.length)
+    if (to <= from) return new Uint8Array(0)
+    const first = Math.floor(from / layout.pieceLength)
+    const last = Math.floor((to - 1) / layout.pieceLength)
+    for (let p = first; p <= last; p++) this.needNow.add(p)
+    this.tick()
+    try {
+      const out = new Uint8Array(to - from)
+      for (let p = first; p <= last; p++) {
+        if (!(await this.arrived(pieces, p))) throw new Error('closed')
+        const bytes = await pieces.read(p)
+        const start = pieceStart(layout, p)
+        const a = Math.max(from, start)
+        const b = Math.min(to, start + bytes.byteLength)
+        out.set(bytes.subarray(a - start, b - start), a - from)
+      }
+      return out
+    } finally {
+      for (let p = first; p <= last; p++) this.needNow.delete(p)
+    }
+  }
+
+  /** Idempotent. The torrent stays with the SwarmClient (and keeps seeding). */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    clearInterval(this.timer)
+    this.unsubscribe?.()
+    this.abort.abort()
+    this.fallback?.cancel()
+    this.wakeClosed?.()
+  }
+
+  /** The piece the next read() starts in. */
+  private get cursor(): number {
+    return this.layout ? Math.floor(this.nextByte / this.layout.pieceLength) : 0
+  }
+
+  /** Waits for a piece; false if the source closed first. */
+  private async arrived(pieces: TorrentPieces, index: number): Promise<boolean> {
+    if (pieces.has(index)) return true
+    this.tick()
+    const got = await Promise.race([pieces.waitFor(index).then(() => true), this.closedSignal])
+    return !!got && !this.closed
+  }
+
+  private bytesPerSecond(): number {
+    const t = this.opts.track
+    return t.durationSec > 0 ? t.bytes / t.durationSec : 1_000_000
+  }
+
+  private async start(): Promise<void> {
+    const { track, cache } = this.opts
+    if (cache) {
+      await cache.notePlay(track.sha256).catch(() => {})
+      this.cached = await cache.get(track.sha256).catch(() => null)
+    }
+    try {
+      const file = typeof this.opts.torrent === 'function' ? await this.opts.torrent() : this.opts.torrent
+      this.meta = await readTrackTorrent(file, track, this.opts.pieceLength)
+      this.layout = pieceLayout(this.meta.length, this.meta.pieceLength)
+      this.pieces = await this.opts.swarm.open(this.meta)
+    } catch (err) {
+      console.warn('[swarm] no swarm for this track; using the origin alone:', (err as Error).message)
+      if (this.cached) return
+      if (!this.direct) throw new SwarmError('torrent_unavailable', 'and this track has no origin')
+      this.fallback = this.direct
+      return
+    }
+    if (this.closed) return
+    const pieces = this.pieces
+    if (this.cached) {
+      // Seed from the cache: listeners who start this track later fetch from here.
+      void this.opts.swarm.seed(this.meta, this.cached).catch(() => {})
+      return
+    }
+    this.unsubscribe = pieces.onPiece((index) => this.onPiece(index))
+    this.timer = setInterval(() => this.tick(), TICK_MS)
+    ;(this.timer as { unref?: () => void }).unref?.()
+    this.maybeCache(pieces)
+  }
+
+  private onPiece(index: number): void {
+    const due = this.timeline ? deadlineOf(this.timeline, pieceStart(this.layout!, index)) : Infinity
+    if (this.reading && index >= this.cursor && this.now() > due) this.piecesLate++
+    this.maybeCache(this.pieces!)
+    this.tick()
+  }
+
+  private maybeCache(pieces: TorrentPieces): void {
+    if (pieces.complete && !this.cacheWrite && this.opts.cache) this.cacheWrite = this.cacheWhole(pieces)
+  }
+
+  private deadline(index: number): number {
+    return this.timeline ? deadlineOf(this.timeline, pieceStart(this.layout!, index)) : Infinity
+  }
+
+  /** The plan, acted on: peers' priority window, then origin fetches for what is due. */
+  private tick(): void {
+    const { pieces, layout, meta } = this
+    if (this.closed || !pieces || !layout || !meta) return
+    const now = this.now()
+    const from = this.cursor
+    const deadline = (p: number) => this.deadline(p)
+    const w = this.reading ? urgentWindow({ now, layout, from, deadline, windowMs: URGENT_WINDOW_MS, minPieces: 2, maxPieces: 64 }) : null
+    if (w) pieces.focus(w.from, w.to)
+    const origin = this.origin
+    if (!origin) return
+    let slots = (this.opts.maxOriginInFlight ?? 3) - this.fetching.size - this.backingOff.size
+    // A head read (readRange) waits on these now: no time to wait for peers.
+    for (const p of this.needNow) {
+      if (slots <= 0) break
+      if (pieces.has(p) || this.fetching.has(p) || (this.retryAt.get(p) ?? 0) > now) continue
+      this.fetchFromOrigin(origin, pieces, meta, p)
+      slots--
+    }
+    if (!this.reading) return
+    const picks = planOriginFetches({
+      now,
+      layout,
+      from,
+      deadline,
+      have: (p) => pieces.has(p),
+      fetching: (p) => this.fetching.has(p) || this.backingOff.has(p) || (this.retryAt.get(p) ?? 0) > now,
+      heldByPeer: (p) => pieces.heldByPeer(p),
+      originEtaMs: (b) => origin.etaMs(b),
+      jitter: (p) => this.jitterOf(p),
+      slots,
+      config: this.config,
+    })
+    for (const p of picks) {
+      // A held piece is at its last call: no more waiting.
+      if (pieces.heldByPeer(p)) this.fetchFromOrigin(origin, pieces, meta, p)
+      else this.backOff(origin, pieces, meta, p)
+    }
+  }
+
+  private backOff(origin: OriginFetcher, pieces: TorrentPieces, meta: TrackTorrent, index: number): void {
+    this.backingOff.add(index)
+    const timer = setTimeout(() => {
+      this.backingOff.delete(index)
+      if (this.closed || pieces.has(index) || this.fetching.has(index)) return
+      if (pieces.heldByPeer(index)) return this.tick() // someone else is bringing it
+      this.fetchFromOrigin(origin, pieces, meta, index)
+    }, this.random() * ORIGIN_BACKOFF_MS)
+    ;(timer as { unref?: () => void }).unref?.()
+  }
+
+  private fetchFromOrigin(origin: OriginFetcher, pieces: TorrentPieces, meta: TrackTorrent, index: number): void {
+    this.fetching.add(index)
+    pieces.announceOriginFetch(index)
+    origin
+      .fetchPiece(this.layout!, index, meta.pieceHashes[index]!, this.abort.signal)
+      .then((bytes) => pieces.inject(index, bytes, 'origin'))
+      .catch((err: unknown) => {
+        if (this.closed) return
+        this.retryAt.set(index, this.now() + RETRY_MS)
+        console.warn('[swarm] origin piece failed:', err instanceof SwarmError ? err.message : err)
+      })
+      .finally(() => {
+        this.fetching.delete(index)
+        this.tick()
+      })
+  }
+
+  private jitterOf(p: number): number {
+    let j = this.jitter.get(p)
+    if (j === undefined) this.jitter.set(p, (j = this.random()))
+    return j
+  }
+
+  /** Piece-sized slices of the cached file, on the same boundaries as the swarm's. */
+  private readCached(bytes: Uint8Array): Uint8Array | null {
+    const step = this.layout?.pieceLength ?? SWARM_PIECE_LENGTH
+    const start = this.nextByte
+    if (start >= bytes.byteLength) return null
+    const end = Math.min(bytes.byteLength, (Math.floor(start / step) + 1) * step)
+    this.nextByte = end
+    this.bytesFromCache += end - start
+    return bytes.slice(start, end)
+  }
+
+  private async cacheWhole(pieces: TorrentPieces): Promise<void> {
+    const layout = this.layout!
+    const whole = new Uint8Array(layout.length)
+    for (let i = 0; i < layout.count; i++) whole.set(await pieces.read(i), pieceStart(layout, i))
+    const result = await this.opts.cache!.put(this.opts.track.sha256, whole)
+    this.opts.onCacheResult?.(result)
+  }
+}

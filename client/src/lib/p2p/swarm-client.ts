@@ -1,0 +1,144 @@
+/**
+ * This listener's one WebTorrent client: the torrents of the tracks it is
+ * playing, about to play, or seeding from cache. Owns the client and every
+ * torrent; `destroy()` ends them all.
+ *
+ * WebTorrent is configured for rooms on a LAN with no internet: peers come
+ * only from our own WebSocket tracker; no DHT, local service discovery, uTP,
+ * NAT-PMP/UPnP, peer exchange or web seeds; and ICE servers are exactly the
+ * room's (none by default). simple-peer would otherwise fall back to Google's
+ * and Twilio's STUN servers (@thaunknown/simple-peer `Peer.config`), calling
+ * out and, offline, holding every offer back ~5 s until ICE gathering times out.
+ */
+import MemoryChunkStore from 'memory-chunk-store'
+import WebTorrent from 'webtorrent'
+import { TorrentPieces } from './torrent-pieces.ts'
+import type { TrackTorrent } from './track-torrent.ts'
+import { applyWebTorrentCompat } from './webtorrent-compat.ts'
+
+export interface SwarmClientOptions {
+  /** `ws(s)://<signal host>/tracker`. */
+  announceUrl: string
+  iceServers: RTCIceServer[]
+  /** Connections across all torrents (WebTorrent's default is 55). */
+  maxConns?: number
+  /** abstract-chunk-store constructor for each torrent; memory by default (tests substitute a lying one). */
+  chunkStore?: unknown
+}
+
+interface Entry {
+  pieces: TorrentPieces
+  /** Opened for playing now, or only as the next queued track. */
+  prefetch: boolean
+  /** WebTorrent is asking peers for its pieces. */
+  selected: boolean
+}
+
+export class SwarmClient {
+  private readonly client: WebTorrent
+  private readonly entries = new Map<string, Entry>()
+  private destroyed = false
+
+  constructor(private readonly opts: SwarmClientOptions) {
+    applyWebTorrentCompat()
+    this.client = new WebTorrent({
+      dht: false,
+      lsd: false,
+      utp: false,
+      utPex: false,
+      natUpnp: false,
+      natPmp: false,
+      webSeeds: false,
+      maxConns: opts.maxConns ?? 30,
+      tracker: { rtcConfig: { iceServers: opts.iceServers } },
+    })
+    // Torrent errors reach the client too; each TorrentPieces reports its own.
+    this.client.on('error', (err: Error) => console.warn('[swarm]', err.message))
+  }
+
+  /**
+   * The torrent for a track, added if new. `prefetch` holds its download back
+   * until the tracks playing now are complete (the next queued track comes
+   * after the current one, not beside it).
+   */
+  async open(meta: TrackTorrent, opts: { prefetch?: boolean } = {}): Promise<TorrentPieces> {
+    if (this.destroyed) throw new Error('swarm client destroyed')
+    let entry = this.entries.get(meta.infoHash)
+    if (!entry) {
+      const torrent = this.client.add(meta.file, { announce: [this.opts.announceUrl], store: this.opts.chunkStore ?? MemoryChunkStore, deselect: true, strategy: 'sequential' })
+      entry = { pieces: new TorrentPieces(torrent, meta), prefetch: true, selected: false }
+      this.entries.set(meta.infoHash, entry)
+      const pieces = entry.pieces
+      torrent.on('done', () => this.schedule())
+      torrent.on('error', () => {
+        if (this.entries.get(meta.infoHash)?.pieces === pieces) this.release(meta.infoHash)
+      })
+    }
+    if (!opts.prefetch) entry.prefetch = false
+    await entry.pieces.ready
+    this.schedule()
+    return entry.pieces
+  }
+
+  /**
+   * Seeds a whole track this device holds (its cache, or a curator's own
+   * file): every piece is hashed against the torrent on the way in, so a
+   * damaged copy is refused rather than served (`complete` says whether all
+   * were accepted).
+   */
+  async seed(meta: TrackTorrent, bytes: Uint8Array): Promise<TorrentPieces> {
+    const pieces = await this.open(meta)
+    const { pieceLength, count } = pieces.layout
+    for (let i = 0; i < count && !this.destroyed; i++) {
+      if (!pieces.has(i)) await pieces.inject(i, bytes.subarray(i * pieceLength, (i + 1) * pieceLength), 'cache')
+    }
+    return pieces
+  }
+
+  /** Ends a track's torrent (no longer current, next, or worth seeding). */
+  release(infoHash: string): void {
+    const entry = this.entries.get(infoHash)
+    if (!entry) return
+    this.entries.delete(infoHash)
+    entry.pieces.destroy()
+    entry.pieces.torrent.destroy({ destroyStore: true })
+  }
+
+  get infoHashes(): string[] {
+    return [...this.entries.keys()]
+  }
+
+  /** Idempotent. */
+  destroy(): Promise<void> {
+    if (this.destroyed) return Promise.resolve()
+    this.destroyed = true
+    for (const e of this.entries.values()) e.pieces.destroy()
+    this.entries.clear()
+    return new Promise((resolve) => this.client.destroy(() => resolve()))
+  }
+
+  /**
+   * Tracks being played download at once; a prefetched one only while no
+   * played track is still incomplete, one at a time, in the order queued.
+   */
+  private schedule(): void {
+    if (this.destroyed) return
+    const entries = [...this.entries.values()].filter((e) => !e.pieces.torrent.destroyed)
+    const playing = entries.filter((e) => !e.prefetch)
+    for (const e of playing) this.select(e, true)
+    const busy = playing.some((e) => !e.pieces.complete)
+    let next = !busy
+    for (const e of entries.filter((e) => e.prefetch)) {
+      const on = next && !e.pieces.complete
+      this.select(e, on)
+      if (on) next = false
+    }
+  }
+
+  private select(e: Entry, on: boolean): void {
+    if (e.selected === on || !e.pieces.torrent.ready) return
+    e.selected = on
+    if (on) e.pieces.selectAll()
+    else e.pieces.deselectAll()
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Peer-to-peer delivery with real WebRTC (@roamhq/wrtc) between Node
+ * listeners, a real library origin and the WebSocket tracker on one port.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { buildTrackTorrent, readTrackTorrent } from '../../client/src/lib/p2p/track-torrent.ts'
+import { LyingChunkStore } from '../support/lying-store.ts'
+import { fetchTorrent, NodeListener, type PlayResult } from '../support/swarm-listener.ts'
+import { noiseWav, startSwarmServer } from '../support/swarm-server.ts'
+
+// ~3 MB of 24-bit 96 kHz stereo noise: 5.5 s of audio, 48 pieces.
+const files = {
+  'shared.wav': noiseWav(3 * 1024 * 1024, 1),
+  'hostile.wav': noiseWav(2 * 1024 * 1024, 2),
+  'alone.wav': noiseWav(1024 * 1024, 3),
+  'current.wav': noiseWav(1536 * 1024, 4),
+  'next.wav': noiseWav(1024 * 1024, 5),
+}
+const server = await startSwarmServer(files)
+const listeners: NodeListener[] = []
+const listener = (name: string, opts: Omit<ConstructorParameters<typeof NodeListener>[1], 'name'> = {}) => {
+  const l = new NodeListener(server, { name, ...opts })
+  listeners.push(l)
+  return l
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function allow(title: string): Promise<string> {
+  const t = await server.torrents.forTrack(server.track(title).id)
+  server.allow.set(title, [t!.infoHash])
+  return t!.infoHash
+}
+
+test.after(async () => {
+  for (const l of listeners) await l.destroy()
+  await server.close()
+})
+
+test('the torrent route serves the same infohash a listener computes from the file', async () => {
+  const track = server.track('shared')
+  const local = await buildTrackTorrent(new Uint8Array(files['shared.wav']), track)
+  const res = await fetch(`${server.base}/api/torrent/${track.id}`)
+  assert.is(res.status, 200)
+  assert.is(res.headers.get('content-type'), 'application/x-bittorrent')
+  assert.is(res.headers.get('etag'), `"${local.infoHash}"`)
+  assert.equal(new Uint8Array(await res.arrayBuffer()), local.file)
+  assert.is((await fetch(`${server.base}/api/torrent/${'0'.repeat(24)}`)).status, 404)
+  assert.is((await fetch(`${server.base}/api/torrent/../../etc`)).status, 404)
+})
+
+let first: NodeListener
+test('an origin and five listeners: every listener ends with the exact file, the origin sends < 1.5× it', async () => {
+  const track = server.track('shared')
+  await allow('shared')
+  const five = [0, 1, 2, 3, 4].map((i) => listener(`five-${i}`))
+  first = five[0]!
+  const results: PlayResult[] = await Promise.all(
+    five.map(async (l, i) => {
+      await sleep(i * 250) // they press play within a second of each other
+      return l.play(track)
+    }),
+  )
+  for (const [i, r] of results.entries()) {
+    assert.is(r.sha256, track.sha256, `listener ${i} has the exact file`)
+    assert.is(r.bytes, track.bytes)
+  }
+  const origin = server.originBytes.get(track.id) ?? 0
+  const fromPeers = results.reduce((n, r) => n + r.counters.bytesFromPeers, 0)
+  console.log(`  origin ${(origin / track.bytes).toFixed(2)}× the file; peers delivered ${(fromPeers / track.bytes).toFixed(2)}×`)
+  assert.ok(origin < 1.5 * track.bytes, `origin sent ${origin} bytes for a ${track.bytes}-byte file`)
+  assert.ok(fromPeers >= 3 * track.bytes, 'most bytes came from peers')
+  assert.is(results.reduce((n, r) => n + r.counters.bytesFromOrigin, 0), origin, 'listeners count what the origin sent')
+})
+
+test('a replayed track comes from the cache and is seeded from it', async () => {
+  const track = server.track('shared')
+  await sleep(300) // let origin responses the last test aborted finish counting
+  const before = server.originBytes.get(track.id) ?? 0
+  const r = await first.play(track)
+  assert.is(r.sha256, track.sha256)
+  assert.is(r.counters.bytesFromCache, track.bytes)
+  assert.is(r.counters.bytesFromOrigin, 0)
+  assert.is(server.originBytes.get(track.id) ?? 0, before)
+  assert.is(first.cache.hits, 1)
+})
+
+test('a peer serving corrupt pieces is banned, and no listener plays or caches a wrong byte', async () => {
+  const track = server.track('hostile')
+  const bytes = new Uint8Array(files['hostile.wav'])
+  const infoHash = await allow('hostile')
+  const liar = listener('liar', { chunkStore: LyingChunkStore })
+  await liar.seed(track, bytes)
+  while (server.tracker.peers(infoHash) < 1) await sleep(20)
+  // A late start gives the liar every chance to deliver before the origin is asked.
+  const honest = [0, 1, 2].map((i) => listener(`honest-${i}`, { startupMs: 4000 }))
+  const results = await Promise.all(honest.map((l) => l.play(track)))
+  const seen = JSON.stringify(results.map((r) => r.counters))
+  assert.ok(LyingChunkStore.lies > 0, `the liar did send corrupt blocks (${seen})`)
+  for (const [i, r] of results.entries()) {
+    assert.is(r.sha256, track.sha256, `honest ${i} played the exact file`)
+    const cached = honest[i]!.storage.map.get(`track:${track.sha256}`)
+    assert.ok(cached instanceof Uint8Array && Buffer.from(cached).equals(bytes), `honest ${i} cached the exact file`)
+  }
+  const rejected = results.reduce((n, r) => n + r.counters.bytesRejected, 0)
+  const banned = results.reduce((n, r) => n + r.counters.peersBanned, 0)
+  assert.ok(rejected > 0, `bad pieces were caught (${seen})`)
+  assert.ok(banned >= 1, `the liar was banned (${seen})`)
+})
+
+test('a listener whose swarm the tracker refuses plays the whole file from the origin alone', async () => {
+  const track = server.track('alone') // never allowed: the tracker answers no one for it
+  const refusedBefore = server.tracker.refused
+  const l = listener('alone')
+  const r = await l.play(track)
+  assert.is(r.sha256, track.sha256)
+  assert.is(r.counters.bytesFromPeers, 0)
+  assert.is(r.counters.bytesFromOrigin, track.bytes, 'each byte fetched once')
+  assert.is(server.originBytes.get(track.id), track.bytes)
+  assert.is(r.counters.piecesLate, 0, 'the origin kept up with the play head')
+  assert.ok(server.tracker.refused > refusedBefore, 'the tracker refused the unknown infohash')
+})
+
+test('joining mid-track: the head and then the bytes from the join point, nothing before it from the origin', async () => {
+  const track = server.track('alone')
+  const file = files['alone.wav']
+  const l = listener('mid-track')
+  const before = server.originBytes.get(track.id) ?? 0
+  const source = l.source(track)
+  const mid = 600_000
+  source.setPlayback({ positionSec: mid / (track.bytes / track.durationSec), atMs: performance.now() + 1000, playing: true })
+  const head = await source.readRange(0, 100)
+  assert.ok(Buffer.from(head).equals(file.subarray(0, 100)), 'the head')
+  source.seek(mid)
+  const parts: Uint8Array[] = []
+  for (let c = await source.read(); c; c = await source.read()) parts.push(c)
+  source.close()
+  assert.ok(Buffer.concat(parts).equals(file.subarray(mid)), 'the rest, from the join point')
+  const sent = (server.originBytes.get(track.id) ?? 0) - before
+  assert.is(sent, source.counters().bytesFromOrigin)
+  assert.ok(sent <= file.length - mid + 2 * 64 * 1024, `origin sent ${sent}: the head piece and the pieces from the join point`)
+  assert.is(source.counters().piecesLate, 0)
+})
+
+test('without swarm metadata the source streams from the origin, as before P2P, and can still seek', async () => {
+  const track = server.track('alone')
+  const file = files['alone.wav']
+  const l = listener('no-metadata')
+  const warn = console.warn
+  console.warn = () => {} // the fallback's own note
+  try {
+    const whole = await l.play(track, { torrent: async () => Promise.reject(new Error('metadata unavailable')) })
+    assert.is(whole.sha256, track.sha256)
+    assert.is(whole.counters.bytesFromOrigin, track.bytes)
+    const source = l.source(track, { torrent: async () => Promise.reject(new Error('metadata unavailable')) })
+    assert.ok(Buffer.from(await source.readRange(0, 44)).equals(file.subarray(0, 44)))
+    source.seek(900_000)
+    const parts: Uint8Array[] = []
+    for (let c = await source.read(); c; c = await source.read()) parts.push(c)
+    source.close()
+    assert.ok(Buffer.concat(parts).equals(file.subarray(900_000)))
+  } finally {
+    console.warn = warn
+  }
+})
+
+test('the next queued track is fetched from peers after the current one, not beside it', async () => {
+  const [current, next] = [server.track('current'), server.track('next')]
+  await allow('next') // current: refused by the tracker, so it comes from the origin at play speed (~2.7 s)
+  const seeder = listener('next-seeder')
+  await seeder.seed(next, new Uint8Array(files['next.wav']))
+  const l = listener('queue')
+  const playing = l.play(current)
+  while (l.swarm.infoHashes.length === 0) await sleep(5) // the player opens the current track first
+  const queued = await l.swarm.open(await readTrackTorrent(await fetchTorrent(server.base, next), next), { prefetch: true })
+  await sleep(1000)
+  const currentPieces = await l.swarm.open(await readTrackTorrent(await fetchTorrent(server.base, current), current))
+  assert.not.ok(currentPieces.complete, 'the current track is still arriving')
+  assert.is(queued.counters.bytesFromPeers, 0, 'the next one waits')
+  const r = await playing
+  assert.is(r.sha256, current.sha256)
+  while (!queued.complete) await sleep(20)
+  assert.is(queued.counters.bytesFromPeers, next.bytes, 'then it came entirely from peers')
+  assert.is(server.originBytes.get(next.id) ?? 0, 0)
+})
+
+test.run()

@@ -1,0 +1,146 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { PieceBlame } from '../../client/src/lib/p2p/piece-blame.ts'
+import {
+  DEFAULT_ORIGIN_PLAN,
+  deadlineOf,
+  pieceBytes,
+  pieceLayout,
+  planOriginFetches,
+  urgentWindow,
+  type OriginPlanInput,
+} from '../../client/src/lib/p2p/piece-plan.ts'
+import { decodeOriginIntent, encodeOriginIntent } from '../../protocol/index.ts'
+import { SwarmAllowList } from '../../signal/swarm/swarm-allow-list.ts'
+
+const KiB = 1024
+// 1 MiB + 100 bytes in 64 KiB pieces, played at 64 KiB/s: piece p is due p seconds after 0.
+const layout = pieceLayout(16 * 64 * KiB + 100, 64 * KiB)
+const timeline = { playing: true, positionSec: 0, atMs: 1000, bytesPerSecond: 64 * KiB }
+
+function plan(over: Partial<OriginPlanInput> = {}): number[] {
+  return planOriginFetches({
+    now: 0,
+    layout,
+    from: 0,
+    deadline: (p) => deadlineOf(timeline, p * layout.pieceLength),
+    have: () => false,
+    fetching: () => false,
+    heldByPeer: () => false,
+    originEtaMs: () => 100,
+    jitter: () => 0,
+    slots: 8,
+    config: { ...DEFAULT_ORIGIN_PLAN, unheldLeadMs: 500, heldLeadMs: 200, jitterMs: 0 },
+    ...over,
+  })
+}
+
+test('layout: the last piece holds the remainder', () => {
+  assert.is(layout.count, 17)
+  assert.is(pieceBytes(layout, 0), 64 * KiB)
+  assert.is(pieceBytes(layout, 16), 100)
+  assert.is(pieceBytes(layout, 17), 0)
+})
+
+test('deadlines: bytes behind the play head are due already; nothing is due while paused', () => {
+  assert.is(deadlineOf(timeline, 0), 1000)
+  assert.is(deadlineOf(timeline, 2 * 64 * KiB), 3000)
+  assert.is(deadlineOf({ ...timeline, positionSec: 5 }, 0), 1000 - 5000)
+  assert.is(deadlineOf({ ...timeline, playing: false }, 0), Infinity)
+})
+
+test('a piece nobody holds goes to the origin once its deadline is within eta + lead', () => {
+  // piece 0 due at 1000: slack 1000 > 100 + 500 → not yet.
+  assert.equal(plan(), [])
+  // at 400 ms: slack 600 ≤ 600 → piece 0.
+  assert.equal(plan({ now: 400 }), [0])
+  // at 1500 ms: piece 0 late, piece 1 (due 2000) within 600 → both, most urgent first.
+  assert.equal(plan({ now: 1500 }), [0, 1])
+})
+
+test('a piece a peer holds (or is fetching) waits for the last call', () => {
+  const held = { heldByPeer: (p: number) => p === 0 }
+  assert.equal(plan({ now: 400, ...held }), [], 'the peer still has 600 ms')
+  assert.equal(plan({ now: 700, ...held }), [0], 'at eta + heldLead the peer had its chance')
+})
+
+test('pieces here or already on their way are skipped; slots cap the answer', () => {
+  assert.equal(plan({ now: 1500, have: (p) => p === 0 }), [1])
+  assert.equal(plan({ now: 1500, fetching: (p) => p === 0 }), [1])
+  assert.equal(plan({ now: 5000, slots: 2 }), [0, 1])
+  assert.equal(plan({ now: 5000, slots: 0 }), [])
+  assert.equal(plan({ now: 5000, from: 3, slots: 2 }), [3, 4], 'pieces already read are not fetched')
+})
+
+test('paused: nothing is due, nothing is fetched', () => {
+  assert.equal(plan({ now: 1e9, deadline: () => Infinity }), [])
+})
+
+test('jitter spreads the moment two listeners ask for the same piece', () => {
+  const config = { ...DEFAULT_ORIGIN_PLAN, unheldLeadMs: 500, jitterMs: 300 }
+  assert.equal(plan({ now: 250, config, jitter: () => 0 }), [], 'no spread: asks at 400')
+  assert.equal(plan({ now: 250, config, jitter: () => 0.9 }), [0], 'spread 270 ms: asks by 130')
+})
+
+test('a slow origin is asked earlier', () => {
+  assert.equal(plan({ now: 100 }), [])
+  assert.equal(plan({ now: 100, originEtaMs: () => 500 }), [0])
+})
+
+test('urgent window: from the read cursor through what is due soon, bounded', () => {
+  const deadline = (p: number) => deadlineOf(timeline, p * layout.pieceLength)
+  const w = (now: number, windowMs: number) => urgentWindow({ now, layout, from: 2, deadline, windowMs, minPieces: 2, maxPieces: 8 })
+  assert.equal(w(0, 0), { from: 2, to: 3 })
+  assert.equal(w(0, 5000), { from: 2, to: 4 }, 'pieces 3 and 4 are due by 5 s')
+  assert.equal(w(0, 1e9), { from: 2, to: 9 }, 'at most maxPieces')
+  assert.is(urgentWindow({ now: 0, layout, from: 17, deadline, windowMs: 0, minPieces: 2, maxPieces: 8 }), null)
+})
+
+test('blame: a lone sender of a bad piece is banned at once', () => {
+  const b = new PieceBlame(3)
+  b.block(4, 'liar')
+  b.block(4, 'liar')
+  assert.equal(b.failed(4), { ban: ['liar'], contributors: ['liar'] })
+  assert.ok(b.isBanned('liar'))
+  assert.is(b.bannedCount, 1)
+})
+
+test('blame: shared pieces give strikes; an honest co-sender survives, a repeat offender does not', () => {
+  const b = new PieceBlame(3)
+  for (const piece of [1, 2]) {
+    b.block(piece, 'honest')
+    b.block(piece, 'liar')
+    assert.equal(b.failed(piece).ban, [])
+  }
+  b.block(3, 'honest')
+  b.verified(3)
+  b.block(5, 'liar')
+  b.block(5, 'other')
+  assert.equal(b.failed(5).ban, ['liar'], 'third strike')
+  assert.not.ok(b.isBanned('honest'))
+  assert.equal(b.failed(99), { ban: [], contributors: [] }, 'a piece nobody sent blames nobody')
+})
+
+test('origin intent: 4-byte piece index, anything else refused', () => {
+  assert.equal([...encodeOriginIntent(258)], [0, 0, 1, 2])
+  assert.is(decodeOriginIntent(encodeOriginIntent(258), 300), 258)
+  assert.is(decodeOriginIntent(encodeOriginIntent(300), 300), null, 'out of range')
+  assert.is(decodeOriginIntent(new Uint8Array(3), 300), null)
+  assert.is(decodeOriginIntent(new Uint8Array(8).subarray(2, 6), 300), 0, 'a view into a larger buffer')
+})
+
+test('allow list: a swarm stays allowed while any live room queues it', () => {
+  const a = new SwarmAllowList()
+  a.set('r1', ['a', 'b'])
+  a.set('r2', ['b'])
+  assert.ok(a.allows('a') && a.allows('b'))
+  a.set('r1', ['c'])
+  assert.not.ok(a.allows('a'))
+  assert.ok(a.allows('b') && a.allows('c'))
+  a.dropRoom('r2')
+  assert.not.ok(a.allows('b'))
+  a.dropRoom('r1')
+  assert.is(a.size, 0)
+})
+
+test.run()
