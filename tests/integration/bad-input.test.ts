@@ -2,19 +2,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LIMITS } from '../../protocol/index.ts'
-import { member, sleep, startTestServer, type TestMember } from '../support/server.ts'
+import { serverWithMembers, sleep } from '../support/server.ts'
 
-const server = await startTestServer()
-const open: TestMember[] = []
-const join = async () => {
-  const m = await member(server.url)
-  open.push(m)
-  return m
-}
-test.after(async () => {
-  for (const m of open) m.close()
-  await server.dispose()
-})
+const { server, join, dispose } = await serverWithMembers()
+test.after(dispose)
 
 test('malformed messages get an error naming the problem', async () => {
   const m = await join()

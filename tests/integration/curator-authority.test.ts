@@ -6,19 +6,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Reply, RoomView, ServerMessage } from '../../protocol/index.ts'
-import { member, sleep, startTestServer, type TestMember } from '../support/server.ts'
+import { serverWithMembers, sleep, type TestMember } from '../support/server.ts'
 
-const server = await startTestServer()
-const open: TestMember[] = []
-const join = async () => {
-  const m = await member(server.url)
-  open.push(m)
-  return m
-}
-test.after(async () => {
-  for (const m of open) m.close()
-  await server.dispose()
-})
+const { server, join, dispose } = await serverWithMembers()
+test.after(dispose)
 
 /** A real P-256 public key as the protocol carries it (raw point, base64url). */
 async function newKey(): Promise<string> {

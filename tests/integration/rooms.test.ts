@@ -1,19 +1,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { PROTOCOL_VERSION } from '../../protocol/index.ts'
-import { member, sleep, startTestServer, TestMember } from '../support/server.ts'
+import { serverWithMembers, sleep, TestMember } from '../support/server.ts'
 
-const server = await startTestServer()
-const open: TestMember[] = []
-const join = async () => {
-  const m = await member(server.url)
-  open.push(m)
-  return m
-}
-test.after(async () => {
-  for (const m of open) m.close()
-  await server.dispose()
-})
+const { server, open, join, dispose } = await serverWithMembers()
+test.after(dispose)
 
 test('create, join and leave: everyone sees the same presence', async () => {
   const curator = await join()

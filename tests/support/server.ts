@@ -89,3 +89,25 @@ export async function member(url: string): Promise<TestMember> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * A server for one test file plus the members its tests open: `join()`
+ * connects a new member; `dispose()` closes them all and the server.
+ */
+export async function serverWithMembers(over: Partial<Config> = {}) {
+  const server = await startTestServer(over)
+  const open: TestMember[] = []
+  return {
+    server,
+    open,
+    async join(): Promise<TestMember> {
+      const m = await member(server.url)
+      open.push(m)
+      return m
+    },
+    async dispose(): Promise<void> {
+      for (const m of open) m.close()
+      await server.dispose()
+    },
+  }
+}
