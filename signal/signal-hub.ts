@@ -29,7 +29,7 @@ import * as v from 'valibot'
 import { randomId } from './ids.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
-import { TokenBucket } from './rate-limit.ts'
+import { TokenBucket } from '../protocol/token-bucket.ts'
 import { roomView, type Room, type RoomRegistry } from './rooms.ts'
 import type { ClientToServerEvents, CuratorCheckEvents, ServerToClientEvents, SocketData } from './socket-events.ts'
 

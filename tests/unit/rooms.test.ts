@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { RoomRegistry, roomView } from '../../signal/rooms.ts'
-import { TokenBucket } from '../../signal/rate-limit.ts'
+import { TokenBucket } from '../../protocol/token-bucket.ts'
 
 function registry(graceMs = 1000) {
   let now = 0

@@ -10,6 +10,7 @@
  * line ("Trojan Source", CVE-2021-42574), invisible filler, stacks of
  * combining marks that draw over neighbouring lines, and whitespace runs.
  */
+import { TokenBucket } from '../../../../protocol/token-bucket.ts'
 import { ROOM_LIMITS, type RoomRefusal } from '../../../../protocol/index.ts'
 import type { Actor } from './permissions.ts'
 
@@ -59,35 +60,7 @@ export function checkChatText(raw: string): { ok: true; text: string } | { ok: f
   return { ok: true, text }
 }
 
-/**
- * `burst` tokens, refilled at `perSecond`; one per message. Same arguments
- * as signal/rate-limit.ts's, which the client does not import (server code).
- */
-export class TokenBucket {
-  private tokens: number
-  private at: number
-
-  constructor(
-    private readonly perSecond: number,
-    private readonly burst: number,
-    now: number,
-  ) {
-    this.tokens = burst
-    this.at = now
-  }
-
-  take(now: number): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + (Math.max(0, now - this.at) / 1000) * this.perSecond)
-    this.at = now
-    if (this.tokens < 1) return false
-    this.tokens -= 1
-    return true
-  }
-
-  full(now: number): boolean {
-    return this.tokens + (Math.max(0, now - this.at) / 1000) * this.perSecond >= this.burst
-  }
-}
+export { TokenBucket }
 
 export interface ChatGateOptions {
   burst?: number
