@@ -1,9 +1,9 @@
 /**
- * Where a track's bytes come from. Today: the library origin over HTTP; the
- * peer-to-peer swarm plugs in behind the same interface. Reads are pulled, so
+ * Where a track's bytes come from: the library origin over HTTP (here), or
+ * the room's swarm (p2p/swarm-byte-source.ts) behind the same interface. Reads are pulled, so
  * a paused reader applies backpressure all the way to the sender.
  */
-import type { FileHead, TrackCodec } from '../../../../protocol/index.ts'
+import type { FileHead, SwarmCounters, TrackCodec } from '../../../../protocol/index.ts'
 import { HeadReader } from '../../../../workers/decoder/file-head.ts'
 
 export interface ByteSource {
@@ -23,6 +23,20 @@ export interface ByteSource {
    * parts the decoder does not need (embedded pictures). Independent of read().
    */
   readHead?(codec: TrackCodec): Promise<FileHead>
+  /**
+   * Optional: where the play head is (the file's second `positionSec` sounds
+   * at `atMs` on performance.now()), so a source that fetches ahead can tell
+   * what is due when. Called on placement and then every few hundred ms.
+   */
+  setPlayback?(p: PlaybackPoint): void
+  /** Optional: where this track's bytes came from so far (shown to people). */
+  counters?(): SwarmCounters
+}
+
+export interface PlaybackPoint {
+  positionSec: number
+  atMs: number
+  playing: boolean
 }
 
 export interface HttpByteSourceOptions {

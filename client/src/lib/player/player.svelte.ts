@@ -8,12 +8,12 @@
  * belongs on the context's timeline (room sync) and keeps checking it,
  * correcting drift by dropping or repeating whole frames, never resampling.
  */
-import type { Degradation, Track } from '../../../../protocol/index.ts'
+import type { Degradation, SwarmCounters, Track } from '../../../../protocol/index.ts'
 import { DriftCorrector, toleranceFrames } from '../sync/drift.ts'
 import { trackFrames } from '../sync/timeline.ts'
 import { openOutput, outputDeviceRate, type AudioOutput } from './audio-output.ts'
 import { decodeAheadFrames, PcmLedger, type BufferStrategy } from './buffer-budget.ts'
-import { HttpByteSource } from './byte-source.ts'
+import { HttpByteSource, type ByteSource } from './byte-source.ts'
 import { frameAtOrAfter } from './frame-time.ts'
 import { Segment } from './segment.ts'
 import { TrackStream } from './track-stream.ts'
@@ -42,6 +42,10 @@ const GUARD_FRAMES = 256
 const DRIFT_CHECK_MS = 250
 /** Decoding restarts this far past the frame sounding now: the time to fetch and decode. */
 const RESTART_LEAD_SEC = 0.3
+/** How often byte sources hear where the play head is (they plan fetches by it). */
+const PLAYHEAD_REPORT_MS = 250
+/** Before a segment is placed, its first frame is expected to sound about this far ahead. */
+const EXPECTED_START_MS = 500
 
 export interface PlayerNotice {
   kind: Degradation
@@ -67,6 +71,8 @@ export class Player {
   corrections = $state(0)
   /** The queue position sounding now (reactive, for the queue panel). */
   currentIndex = $state(0)
+  /** Where the sounding track's bytes came from (peers, origin, cache), when its source tells. */
+  delivery = $state<SwarmCounters | null>(null)
 
   /** Read on every decision, so a settings change applies at once. */
   strategy: () => BufferStrategy = () => 'balanced'
@@ -74,6 +80,8 @@ export class Player {
   onDegrade: ((reason: Degradation) => void) | undefined
   /** Called with each new output before any sound: tests insert a capture tap here. */
   onOutput: ((out: AudioOutput) => Promise<void>) | undefined
+  /** Where each track's bytes come from: the library origin unless a room's swarm says otherwise. */
+  sourceFor: (track: Track) => ByteSource = (track) => new HttpByteSource(`/api/stream/${track.id}`)
 
   private output: AudioOutput | null = null
   private queue: Track[] = []
@@ -86,6 +94,7 @@ export class Player {
   private timer: ReturnType<typeof setInterval> | undefined
   private switching = false
   private generation = 0
+  private lastPlayheadReport = 0
 
   get queueTracks(): readonly Track[] {
     return this.queue
@@ -197,7 +206,22 @@ export class Player {
 
   private segmentFor(track: Track, index: number, fromFrame = 0): Segment {
     const startFrame = Math.max(0, Math.min(Math.floor(fromFrame), trackFrames(track) - 1))
-    return new Segment(new TrackStream(track, new HttpByteSource(`/api/stream/${track.id}`), { startFrame }), this.ledger, index)
+    const source = this.sourceFor(track)
+    source.setPlayback?.({ positionSec: startFrame / track.sampleRate, atMs: performance.now() + EXPECTED_START_MS, playing: true })
+    return new Segment(new TrackStream(track, source, { startFrame }), this.ledger, index)
+  }
+
+  /** Tells each placed segment's source which second of its file sounds now. */
+  private reportPlayhead(out: AudioOutput, rendered: number): void {
+    const t = performance.now()
+    if (t - this.lastPlayheadReport < PLAYHEAD_REPORT_MS) return
+    this.lastPlayheadReport = t
+    const rate = out.ctx.sampleRate
+    const playing = out.ctx.state === 'running'
+    for (const seg of this.segments) {
+      if (seg.startFrame === null) continue
+      seg.stream.source.setPlayback?.({ positionSec: (rendered - seg.startFrame) / rate, atMs: t, playing })
+    }
   }
 
   private async ensureOutput(rate: number): Promise<void> {
@@ -241,6 +265,7 @@ export class Player {
     }
     this.keepInStep(out)
     this.prefetchNext()
+    this.reportPlayhead(out, rendered)
     this.retireFinished(rendered)
     this.publish(rendered)
   }
@@ -404,6 +429,7 @@ export class Player {
     const current = this.segments.find((s) => s.startFrame !== null && (s.endFrame === null || now < s.endFrame)) ?? this.segments[0]
     this.nowPlaying = current?.track ?? null
     if (current) this.currentIndex = current.index
+    this.delivery = current?.stream.source.counters?.() ?? null
     if (current?.startFrame != null) {
       this.positionSec = Math.max(0, (now - current.startFrame) / rate)
       if (this.status === 'loading' && current.scheduledEnd !== null && now >= current.startFrame) this.status = 'playing'

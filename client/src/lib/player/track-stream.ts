@@ -111,7 +111,7 @@ export class TrackStream {
 
   constructor(
     readonly track: Track,
-    private readonly source: ByteSource,
+    readonly source: ByteSource,
     options: TrackStreamOptions = {},
   ) {
     const start = options.startFrame ?? 0
