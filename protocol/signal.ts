@@ -11,6 +11,7 @@ import { ERROR_CODES } from './errors.ts'
 import { LIMITS, PEER_ID_PATTERN, ROOM_ID_PATTERN } from './limits.ts'
 import { jsonBytes, parseWith } from './parse.ts'
 import { CuratorKey, Epoch } from './room.ts'
+import { InfoHashSchema } from './swarm.ts'
 
 const trimmed = (max: number) =>
   v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(max, `must be at most ${max} characters`))
@@ -72,6 +73,14 @@ export const ClientMessage = v.variant('type', [
    * Metadata for discovery only; playback state travels between peers.
    */
   v.object({ type: v.literal('room.playing'), roomId: RoomId, trackId: v.nullable(v.pipe(v.string(), v.regex(/^[a-f0-9]{16,64}$/))) }),
+  /**
+   * The curator lists the swarms of the tracks its room queues (library
+   * tracks and its own files alike): the tracker answers announces for these
+   * infohashes only, while the room lives. Replaces the previous list.
+   */
+  v.object({ type: v.literal('room.swarm'), roomId: RoomId, infoHashes: v.pipe(v.array(InfoHashSchema), v.maxLength(LIMITS.maxQueue)) }),
+  /** A listener started a track: from its cache (hit) or not; feeds sonantica_stream_cache_hit_ratio. */
+  v.object({ type: v.literal('cache.report'), hit: v.boolean() }),
 ])
 export type ClientMessage = v.InferOutput<typeof ClientMessage>
 

@@ -29,9 +29,31 @@ export function createMetrics(rooms: RoomCounts) {
       this.set(rooms.totalMembers())
     },
   })
-  const cacheHitRatio = new Gauge({
+  const cachePlays = new Counter({
+    name: 'sonantica_stream_cache_plays_total',
+    help: 'Track plays reported by clients, by whether their cache held the track',
+    labelNames: ['result'],
+    registers: [register],
+  })
+  let hits = 0
+  let plays = 0
+  new Gauge({
     name: 'sonantica_stream_cache_hit_ratio',
     help: 'Share of track plays served from a listener cache, as reported by clients',
+    registers: [register],
+    collect() {
+      this.set(plays === 0 ? 0 : hits / plays)
+    },
+  })
+  const cacheReport = (hit: boolean) => {
+    plays++
+    if (hit) hits++
+    cachePlays.inc({ result: hit ? 'hit' : 'miss' })
+  }
+  const originBytes = new Counter({
+    name: 'sonantica_stream_origin_bytes_total',
+    help: 'Bytes of each library track sent by the origin (/api/stream and piece ranges)',
+    labelNames: ['track'],
     registers: [register],
   })
   const degradations = new Counter({
@@ -46,6 +68,6 @@ export function createMetrics(rooms: RoomCounts) {
     labelNames: ['code'],
     registers: [register],
   })
-  return { register, cacheHitRatio, degradations, rejected }
+  return { register, cacheReport, originBytes, degradations, rejected }
 }
 export type Metrics = ReturnType<typeof createMetrics>

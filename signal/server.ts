@@ -18,6 +18,10 @@ import { createMetrics } from './metrics.ts'
 import { randomId, sameSecret } from './ids.ts'
 import { RoomRegistry } from './rooms.ts'
 import { SignalHub } from './signal-hub.ts'
+import { SwarmAllowList } from './swarm/swarm-allow-list.ts'
+import { torrentRoutes } from './swarm/torrent-routes.ts'
+import { TrackTorrents } from './swarm/track-torrents.ts'
+import { mountTracker } from './tracker.ts'
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './socket-events.ts'
 
 export interface AulaServer {
@@ -40,9 +44,12 @@ export async function startServer(config: Config, log: Logger = rootLog): Promis
   })
   const rooms = new RoomRegistry({ now: Date.now, randomId: () => randomId(), sameSecret, graceMs: config.roomGraceMs })
   const metrics = createMetrics(rooms)
-  const hub = new SignalHub(io, rooms, { graceMs: config.roomGraceMs, log, metrics, track: (id) => library.get(id)?.track })
+  const swarms = new SwarmAllowList()
+  const hub = new SignalHub(io, rooms, { graceMs: config.roomGraceMs, log, metrics, swarms, track: (id) => library.get(id)?.track })
+  const tracker = mountTracker(http, { allowInfoHash: (h) => swarms.allows(h), log: log.child({ mod: 'tracker' }) })
 
-  const library$ = libraryRoutes(library)
+  const library$ = libraryRoutes(library, log.child({ mod: 'library' }), (trackId, bytes) => metrics.originBytes.inc({ track: trackId }, bytes))
+  const torrents$ = torrentRoutes(new TrackTorrents(library), log.child({ mod: 'torrents' }))
   const clientConfig = JSON.stringify({ iceServers: config.iceServers, protocolVersion: PROTOCOL_VERSION })
   const staticFiles = existsSync(config.clientDir)
     ? sirv(config.clientDir, { single: true, etag: true, gzip: false, brotli: false })
@@ -61,6 +68,7 @@ export async function startServer(config: Config, log: Logger = rootLog): Promis
       }
       if (path === '/api/config') return send(res, 200, 'application/json', clientConfig)
       if (library$(req, res)) return
+      if (torrents$(req, res)) return
       if (path.startsWith('/api/')) return sendHttpError(res, 404, 'not_found')
       if (staticFiles) return staticFiles(req, res, () => send(res, 404, 'text/plain', 'Not found'))
       send(res, 503, 'text/plain', 'The client is not built yet: run `npm run build` (npm start does it for you).')
@@ -84,12 +92,14 @@ export async function startServer(config: Config, log: Logger = rootLog): Promis
     library,
     hub,
     close() {
-      closed ??= new Promise<void>((resolve) => {
+      closed ??= (async () => {
+        // The tracker's sockets ride on the HTTP server: end them first.
+        await tracker.close()
         hub.destroy()
         io.close()
         http.closeAllConnections()
-        http.close(() => resolve())
-      })
+        await new Promise<void>((resolve) => http.close(() => resolve()))
+      })()
       return closed
     },
   }

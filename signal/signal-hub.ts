@@ -31,6 +31,7 @@ import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
 import { TokenBucket } from '../protocol/token-bucket.ts'
 import { roomView, type Room, type RoomRegistry } from './rooms.ts'
+import type { SwarmAllowList } from './swarm/swarm-allow-list.ts'
 import type { ClientToServerEvents, CuratorCheckEvents, ServerToClientEvents, SocketData } from './socket-events.ts'
 
 type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>
@@ -51,6 +52,8 @@ export interface HubOptions {
   metrics: Metrics
   /** Library lookup, so the lobby can say what a room plays. */
   track?: (id: string) => Track | undefined
+  /** The swarms the tracker serves, kept per room from the curators' `room.swarm`. */
+  swarms?: SwarmAllowList
 }
 
 const LOBBY = 'lobby'
@@ -168,6 +171,17 @@ export class SignalHub {
       case 'quality.report':
         this.opts.metrics.degradations.inc({ reason: msg.reason })
         return
+      case 'cache.report':
+        this.opts.metrics.cacheReport(msg.hit)
+        return
+      case 'room.swarm': {
+        const room = this.rooms.get(msg.roomId)
+        if (!room || !room.members.has(peerId)) return protocolError('not_in_room')
+        if (room.curatorId !== peerId) return protocolError('not_curator')
+        this.opts.swarms?.set(msg.roomId, msg.infoHashes)
+        ack?.(okReply(peerId, room))
+        return
+      }
       case 'signal': {
         const room = this.rooms.get(msg.roomId)
         if (!room || !room.members.has(peerId)) return protocolError('not_in_room')
@@ -288,6 +302,7 @@ export class SignalHub {
 
   private sweep(): void {
     const removed = this.rooms.sweep()
+    for (const id of removed) this.opts.swarms?.dropRoom(id)
     if (removed.length > 0) {
       this.log.info({ removed: removed.length }, 'removed empty rooms')
       this.lobbyChanged()

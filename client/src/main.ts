@@ -1,3 +1,5 @@
+// First: Node globals WebTorrent's modules touch while they load.
+import './lib/p2p/node-globals.ts'
 import { mount } from 'svelte'
 import App from './App.svelte'
 import './app.css'

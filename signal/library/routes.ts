@@ -28,6 +28,8 @@ function rawPath(url: string | undefined): string {
 export function libraryRoutes(
   library: Library,
   log: Logger = rootLog.child({ mod: 'library' }),
+  /** Bytes of a track sent, for the per-track origin counter. */
+  onSent?: (trackId: string, bytes: number) => void,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   // The library does not change while the server runs, so the list is serialised once.
   const tracksJson = JSON.stringify(library.tracks)
@@ -58,7 +60,7 @@ export function libraryRoutes(
       sendHttpError(res, 404, 'track_not_found')
       return true
     }
-    sendTrack(req, res, entry, log).catch((err: unknown) => {
+    sendTrack(req, res, entry, log, onSent && ((n) => onSent(entry.track.id, n))).catch((err: unknown) => {
       log.error({ err, trackId: id }, 'track request failed')
       if (!res.headersSent) sendHttpError(res, 500, 'track_unreadable')
       else res.destroy()

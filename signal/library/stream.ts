@@ -21,7 +21,7 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
 }
 
-export async function sendTrack(req: IncomingMessage, res: ServerResponse, entry: LibraryEntry, log: Logger): Promise<void> {
+export async function sendTrack(req: IncomingMessage, res: ServerResponse, entry: LibraryEntry, log: Logger, onSent?: (bytes: number) => void): Promise<void> {
   const { track, path } = entry
   const etag = `"${track.sha256}"`
   // Content-addressed: the bytes behind this URL never change, so caches may keep them forever.
@@ -81,9 +81,11 @@ export async function sendTrack(req: IncomingMessage, res: ServerResponse, entry
     res.end()
     return
   }
+  // The stream owns the handle from here (autoClose), whether it ends, fails or is aborted.
+  const body = file.createReadStream({ start, end })
+  res.once('close', () => onSent?.(body.bytesRead))
   try {
-    // The stream owns the handle from here (autoClose), whether it ends, fails or is aborted.
-    await pipeline(file.createReadStream({ start, end }), res)
+    await pipeline(body, res)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     // A listener seeking or leaving closes the request mid-body: routine, not a fault.

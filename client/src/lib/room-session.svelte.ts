@@ -25,6 +25,8 @@ export class RoomSession {
   lurker = $state(false)
   mesh = $state<PeerMesh | null>(null)
   token: string | undefined
+  /** The ICE servers this membership's peer connections use (none unless the operator set ICE_SERVERS). */
+  iceServers: RTCIceServer[] = []
   /** The control mode chosen when this person created the room (the curator's page holds the mode). */
   initialMode: ControlMode = 'curator'
   /** Validated data-channel messages from any peer, and links as they open. */
@@ -92,6 +94,7 @@ export class RoomSession {
       return
     }
     if (reply.token) this.token = reply.token
+    this.iceServers = ice
     this.peerId = reply.peerId
     this.lurker = reply.lurker
     this.error = null

@@ -8,8 +8,8 @@
  * It owns no torrent: the SwarmClient does, so a track keeps seeding after
  * this reader is closed, until the room releases it.
  */
-import { SWARM_PIECE_LENGTH, SwarmError, type SwarmCounters, type Track } from '../../../../protocol/index.ts'
-import type { ByteSource } from '../player/byte-source.ts'
+import { SWARM_PIECE_LENGTH, SwarmError, type FileHead, type SwarmCounters, type Track, type TrackCodec } from '../../../../protocol/index.ts'
+import { readHeadByRanges, type ByteSource } from '../player/byte-source.ts'
 import { OriginFetcher } from './origin-fetcher.ts'
 import { OriginStream } from './origin-stream.ts'
 import {
@@ -103,8 +103,10 @@ export class SwarmByteSource implements ByteSource {
 
   constructor(private readonly opts: SwarmByteSourceOptions) {
     this.now = opts.now ?? (() => performance.now())
-    this.origin = opts.originUrl ? new OriginFetcher(opts.originUrl, opts.fetch ?? fetch, this.now) : null
-    this.direct = opts.originUrl ? new OriginStream(opts.originUrl, opts.fetch ?? fetch, this.abort.signal) : null
+    // Window's fetch throws "Illegal invocation" when called as another object's method.
+    const fetchFn = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
+    this.origin = opts.originUrl ? new OriginFetcher(opts.originUrl, fetchFn, this.now) : null
+    this.direct = opts.originUrl ? new OriginStream(opts.originUrl, fetchFn, this.abort.signal) : null
     this.config = { ...DEFAULT_ORIGIN_PLAN, ...opts.plan }
     this.random = opts.random ?? Math.random
   }
@@ -213,6 +215,15 @@ export class SwarmByteSource implements ByteSource {
     } finally {
       for (let p = first; p <= last; p++) this.needNow.delete(p)
     }
+  }
+
+  /**
+   * The file's head for starting mid-track (ByteSource.readHead): the ranges
+   * the decoder needs, as pieces due now, so a joiner asks the origin at
+   * once for what no peer holds yet.
+   */
+  readHead(codec: TrackCodec): Promise<FileHead> {
+    return readHeadByRanges(codec, (from, to) => this.readRange(from, to))
   }
 
   /** Idempotent. The torrent stays with the SwarmClient (and keeps seeding). */

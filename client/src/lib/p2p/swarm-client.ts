@@ -34,9 +34,13 @@ interface Entry {
   selected: boolean
 }
 
+const REFUSED_ANNOUNCE_RETRY_MS = 1000
+const REFUSED_ANNOUNCE_RETRIES = 30
+
 export class SwarmClient {
   private readonly client: WebTorrent
   private readonly entries = new Map<string, Entry>()
+  private readonly refusals = new Map<string, number>()
   private destroyed = false
 
   constructor(private readonly opts: SwarmClientOptions) {
@@ -70,6 +74,7 @@ export class SwarmClient {
       this.entries.set(meta.infoHash, entry)
       const pieces = entry.pieces
       torrent.on('done', () => this.schedule())
+      torrent.on('warning', (err: Error) => this.retryRefusedAnnounce(torrent, err))
       torrent.on('error', () => {
         if (this.entries.get(meta.infoHash)?.pieces === pieces) this.release(meta.infoHash)
       })
@@ -133,6 +138,23 @@ export class SwarmClient {
       this.select(e, on)
       if (on) next = false
     }
+  }
+
+  /**
+   * The tracker refuses a swarm until the curator has listed it for the room
+   * (`room.swarm`), which can trail the anchor that made us open it by a
+   * moment. bittorrent-tracker would only announce again 30 s later; ask
+   * again every second for a while instead (the origin serves meanwhile).
+   */
+  private retryRefusedAnnounce(torrent: WebTorrent.Torrent, err: Error): void {
+    if (!/unknown infohash/.test(err.message)) return
+    const tries = this.refusals.get(torrent.infoHash) ?? 0
+    if (tries >= REFUSED_ANNOUNCE_RETRIES) return
+    this.refusals.set(torrent.infoHash, tries + 1)
+    setTimeout(() => {
+      const tracker = (torrent as unknown as { discovery?: { tracker?: { update(): void } } }).discovery?.tracker
+      if (!torrent.destroyed && !this.destroyed) tracker?.update()
+    }, REFUSED_ANNOUNCE_RETRY_MS)
   }
 
   private select(e: Entry, on: boolean): void {

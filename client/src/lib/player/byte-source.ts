@@ -39,6 +39,17 @@ export interface PlaybackPoint {
   playing: boolean
 }
 
+/** A file's head, read range by range as HeadReader asks (`range` returns fewer bytes at the end of the file). */
+export async function readHeadByRanges(codec: TrackCodec, range: (from: number, to: number) => Promise<Uint8Array>): Promise<FileHead> {
+  const head = new HeadReader(codec)
+  for (let want = head.need(); want; want = head.need()) {
+    const got = await range(want.from, want.to)
+    head.give(want.from, got, got.length < want.to - want.from)
+  }
+  const { header, audioStart } = head.result()
+  return { header, audioStart }
+}
+
 export interface HttpByteSourceOptions {
   /** Start reading here (`Range: bytes=<startByte>-`) instead of at byte 0. */
   startByte?: number
@@ -98,14 +109,8 @@ export class HttpByteSource implements ByteSource {
    * a block that is not needed (a picture) is stepped over and the next
    * range starts after it.
    */
-  async readHead(codec: TrackCodec): Promise<FileHead> {
-    const head = new HeadReader(codec)
-    for (let want = head.need(); want; want = head.need()) {
-      const got = await this.fetchRange(want.from, want.to)
-      head.give(want.from, got, got.length < want.to - want.from)
-    }
-    const { header, audioStart } = head.result()
-    return { header, audioStart }
+  readHead(codec: TrackCodec): Promise<FileHead> {
+    return readHeadByRanges(codec, (from, to) => this.fetchRange(from, to))
   }
 
   close(): void {

@@ -429,7 +429,8 @@ export class Player {
     const current = this.segments.find((s) => s.startFrame !== null && (s.endFrame === null || now < s.endFrame)) ?? this.segments[0]
     this.nowPlaying = current?.track ?? null
     if (current) this.currentIndex = current.index
-    this.delivery = current?.stream.source.counters?.() ?? null
+    // Kept after the track ends: where the last one came from stays readable.
+    if (current) this.delivery = current.stream.source.counters?.() ?? null
     if (current?.startFrame != null) {
       this.positionSec = Math.max(0, (now - current.startFrame) / rate)
       if (this.status === 'loading' && current.scheduledEnd !== null && now >= current.startFrame) this.status = 'playing'

@@ -1,0 +1,120 @@
+/**
+ * A room member's side of peer-to-peer delivery: one WebTorrent client for
+ * the membership, the track cache, and a byte source per track for the
+ * player (peers first, the library origin as a deadline-aware last resort,
+ * the cache before both). The curator also tells the server which swarms
+ * its room queues, so the tracker answers for them and nothing else.
+ */
+import parseTorrent from 'parse-torrent'
+import { SWARM_ERRORS, TORRENT_PATH_PREFIX, TRACKER_PATH, type Track } from '../../../../protocol/index.ts'
+import type { ByteSource } from '../player/byte-source.ts'
+import { settings } from '../settings.svelte.ts'
+import type { SignalClient } from '../signal-client.svelte.ts'
+import { idbCacheStorage } from './cache-storage.ts'
+import { SwarmByteSource } from './swarm-byte-source.ts'
+import { SwarmClient } from './swarm-client.ts'
+import { cacheSettings, TrackCache, type PutResult } from './track-cache.ts'
+
+/** One cache per page, shared by every room this page joins. */
+let pageCache: TrackCache | undefined
+function trackCache(): TrackCache {
+  return (pageCache ??= new TrackCache(idbCacheStorage(), () => cacheSettings(settings)))
+}
+
+export interface RoomSwarmOptions {
+  client: SignalClient
+  roomId: string
+  iceServers: RTCIceServer[]
+  /** Why a finished track was not cached (full disk, cache too small…), for the page to show. */
+  onCacheNote?: (note: string) => void
+}
+
+export class RoomSwarm {
+  private readonly swarm: SwarmClient
+  private readonly cache = trackCache()
+  /** trackId → its .torrent (fetched once; a failure is retried on the next use). */
+  private readonly torrents = new Map<string, Promise<Uint8Array>>()
+  private readonly infoHashes = new Map<string, string>()
+  private announced = ''
+  private queueWork: Promise<void> = Promise.resolve()
+  private destroyed = false
+
+  constructor(private readonly opts: RoomSwarmOptions) {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
+    this.swarm = new SwarmClient({ announceUrl: `${scheme}//${location.host}${TRACKER_PATH}`, iceServers: opts.iceServers })
+  }
+
+  /** The player's byte source for a track of this room. */
+  readonly sourceFor = (track: Track): ByteSource => {
+    void this.cache.entries().then(
+      (entries) => this.opts.client.send({ type: 'cache.report', hit: entries.some((e) => e.key === track.sha256) }),
+      () => {},
+    )
+    return new SwarmByteSource({
+      track,
+      swarm: this.swarm,
+      torrent: () => this.torrentOf(track.id),
+      originUrl: `/api/stream/${track.id}`,
+      cache: this.cache,
+      onCacheResult: (r) => this.cacheResult(r),
+    })
+  }
+
+  /**
+   * The curator's queue changed: register its swarms with the server (the
+   * tracker refuses announces for anything else). Listeners keep only the
+   * torrents of queued tracks.
+   */
+  queueChanged(trackIds: readonly string[], isCurator: boolean): Promise<void> {
+    // One after another: a slow torrent fetch must not let an older queue win.
+    this.queueWork = this.queueWork.then(() => this.applyQueue(trackIds, isCurator)).catch((err: Error) => console.warn('[swarm]', err.message))
+    return this.queueWork
+  }
+
+  private async applyQueue(trackIds: readonly string[], isCurator: boolean): Promise<void> {
+    const wanted = new Set<string>()
+    for (const id of trackIds) {
+      // Listeners only need the swarms they opened; the curator, all (the server is told).
+      const hash = isCurator ? await this.infoHashOf(id).catch(() => null) : this.infoHashes.get(id)
+      if (this.destroyed) return
+      if (hash) wanted.add(hash)
+    }
+    for (const h of this.swarm.infoHashes) if (!wanted.has(h)) this.swarm.release(h)
+    const list = [...wanted].sort()
+    const key = list.join()
+    if (!isCurator) this.announced = '' // becoming curator again later: tell the server afresh
+    if (!isCurator || key === this.announced) return
+    this.announced = key
+    this.opts.client.send({ type: 'room.swarm', roomId: this.opts.roomId, infoHashes: list })
+  }
+
+  destroy(): Promise<void> {
+    this.destroyed = true
+    return this.swarm.destroy()
+  }
+
+  private torrentOf(trackId: string): Promise<Uint8Array> {
+    let p = this.torrents.get(trackId)
+    if (!p) {
+      p = fetch(`${TORRENT_PATH_PREFIX}${trackId}`).then(async (res) => {
+        if (!res.ok) throw new Error(`the library answered HTTP ${res.status} for this track's torrent`)
+        const file = new Uint8Array(await res.arrayBuffer())
+        this.infoHashes.set(trackId, (await parseTorrent(file)).infoHash)
+        return file
+      })
+      this.torrents.set(trackId, p)
+      p.catch(() => this.torrents.delete(trackId))
+    }
+    return p
+  }
+
+  private async infoHashOf(trackId: string): Promise<string | null> {
+    await this.torrentOf(trackId)
+    return this.infoHashes.get(trackId) ?? null
+  }
+
+  private cacheResult(r: PutResult): void {
+    if (!r.stored && r.code) this.opts.onCacheNote?.(SWARM_ERRORS[r.code])
+    else if (r.evicted.length > 0) this.opts.onCacheNote?.(`Cached; ${r.evicted.length} older track${r.evicted.length > 1 ? 's were' : ' was'} removed to make room.`)
+  }
+}
