@@ -8,6 +8,12 @@ import { LIMITS } from './limits.ts'
 import { protocolError } from './errors.ts'
 import { parseWith, type Parsed } from './parse.ts'
 import { RoomRequestMessage, RoomRequestResult, SignedState } from './room.ts'
+import { InfoHashSchema } from './swarm.ts'
+
+/** A .torrent travels between peers in parts of at most this many base64 characters… */
+export const TORRENT_PART_CHARS = 48 * 1024
+/** …and at most this many parts (4 MB of torrent: a track of ~13 GB at 64 KiB pieces). */
+export const TORRENT_MAX_PARTS = 112
 
 export * from './room.ts'
 export * from './anchor.ts'
@@ -52,6 +58,19 @@ export const PeerMessage = v.variant('type', [
   RoomRequestMessage,
   /** The curator's answer to one request. */
   RoomRequestResult,
+  /** Asks a peer for the .torrent of a curator's file (it has no origin to serve it). */
+  v.object({ type: v.literal('torrent.req'), infoHash: InfoHashSchema }),
+  /**
+   * One part of that .torrent, base64. The asker checks that the whole
+   * hashes to the infohash the curator signed, so a peer cannot substitute one.
+   */
+  v.object({
+    type: v.literal('torrent.part'),
+    infoHash: InfoHashSchema,
+    part: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(TORRENT_MAX_PARTS - 1)),
+    parts: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(TORRENT_MAX_PARTS)),
+    data: v.pipe(v.string(), v.maxLength(TORRENT_PART_CHARS), v.regex(/^[A-Za-z0-9+/]*={0,2}$/)),
+  }),
 ])
 export type PeerMessage = v.InferOutput<typeof PeerMessage>
 

@@ -11,6 +11,8 @@
 import * as v from 'valibot'
 import { Anchor, Millis, Seq, TrackId } from './anchor.ts'
 import { LIMITS, PEER_ID_PATTERN } from './limits.ts'
+import { InfoHashSchema } from './swarm.ts'
+import { TrackSchema } from './track.ts'
 
 /** Room-life bounds, beside LIMITS so both ends agree. */
 export const ROOM_LIMITS = {
@@ -18,7 +20,21 @@ export const ROOM_LIMITS = {
   chatMaxChars: 500,
   /** Open vote proposals shown at once; keeps a tally message small. */
   maxProposals: 32,
+  /** The curator's own files a room knows at once; keeps the signed list under the message cap. */
+  maxLocalTracks: 64,
+  /** Title, artist and album of a curator's file, in characters. */
+  localTagMax: 120,
 } as const
+
+const Tag = v.pipe(v.string(), v.maxLength(ROOM_LIMITS.localTagMax))
+/**
+ * A track from the curator's disk: never on the server, so it travels with
+ * its swarm's infohash (listeners fetch it from the curator and other peers
+ * only) and has no origin. Its id is derived from its SHA-256 as a library
+ * track's is, so the same file in a library is the same track.
+ */
+export const LocalTrack = v.object({ ...TrackSchema.entries, title: Tag, artist: Tag, album: Tag, infoHash: InfoHashSchema })
+export type LocalTrack = v.InferOutput<typeof LocalTrack>
 
 export const ControlMode = v.picklist(['curator', 'shared', 'vote'])
 export type ControlMode = v.InferOutput<typeof ControlMode>
@@ -48,6 +64,8 @@ export const SignedBody = v.variant('type', [
   Anchor,
   v.object({ type: v.literal('mode'), mode: ControlMode }),
   v.object({ type: v.literal('chat.config'), enabled: v.boolean() }),
+  /** The curator's own files this room may queue (replaces the previous list). */
+  v.object({ type: v.literal('tracks'), tracks: v.pipe(v.array(LocalTrack), v.maxLength(ROOM_LIMITS.maxLocalTracks)) }),
   /** A chat line the curator accepted from `from` (the curator's own included). */
   v.object({
     type: v.literal('chat'),

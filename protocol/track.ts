@@ -16,6 +16,11 @@ export const TrackSchema = v.object({
 })
 export type Track = v.InferOutput<typeof TrackSchema>
 
+/** A track's id: the head of its SHA-256, so the same file is the same track in any library or on any disk. */
+export function trackIdFor(sha256: string): string {
+  return sha256.slice(0, 24)
+}
+
 export const TrackListSchema = v.array(TrackSchema)
 
 /** The `X-Audio-Quality` header value, e.g. `2304kbps, 96000Hz, 24bit, flac`. */

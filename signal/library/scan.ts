@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import * as v from 'valibot'
-import { TrackSchema, type Track } from '../../protocol/track.ts'
+import { TrackSchema, trackIdFor, type Track } from '../../protocol/track.ts'
 import { log as rootLog, type Logger } from '../log.ts'
 import { HashCache } from './hash-cache.ts'
 import { probeTrack } from './probe.ts'
@@ -35,9 +35,7 @@ export interface ScanOptions {
 /** 96 bits of the SHA-256: short enough for URLs, far too many to collide by accident. */
 export const TRACK_ID_PATTERN = /^[a-f0-9]{24}$/
 
-export function trackIdFor(sha256: string): string {
-  return sha256.slice(0, 24)
-}
+export { trackIdFor }
 
 export async function scanLibrary(dir: string, opts: ScanOptions): Promise<Library> {
   const log = opts.log ?? rootLog.child({ mod: 'library' })

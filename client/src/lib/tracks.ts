@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { TrackListSchema, type Track } from '../../../protocol/index.ts'
+import { TrackListSchema, type LocalTrack, type Track } from '../../../protocol/index.ts'
 
 let cached: Promise<Track[]> | undefined
 let known: Track[] = []
@@ -20,7 +20,27 @@ export function fetchTracks(): Promise<Track[]> {
   return cached
 }
 
-/** The library as far as it is known yet (empty before the first fetch answers). */
+/** The curator's own files the current room may queue (see LocalTrack), by id. */
+const roomTracks = new Map<string, LocalTrack>()
+
+/**
+ * The tracks this page can name: the library as far as it is known yet
+ * (empty before the first fetch answers), then the room's local files.
+ */
 export function libraryTracks(): Track[] {
-  return known
+  return roomTracks.size === 0 ? known : [...known, ...roomTracks.values()]
+}
+
+/** The room's local files, as the curator signed them last (replaces the previous list). */
+export function setRoomTracks(tracks: readonly LocalTrack[]): void {
+  roomTracks.clear()
+  for (const t of tracks) roomTracks.set(t.id, t)
+}
+
+export function roomTrack(id: string): LocalTrack | undefined {
+  return roomTracks.get(id)
+}
+
+export function roomTrackList(): LocalTrack[] {
+  return [...roomTracks.values()]
 }
