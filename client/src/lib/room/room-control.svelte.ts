@@ -7,8 +7,10 @@
  */
 import {
   protocolError,
+  ROOM_LIMITS,
   ROOM_REFUSALS,
   type ControlMode,
+  type LocalTrack,
   type PeerMessage,
   type Proposal,
   type RoomRefusal,
@@ -22,6 +24,7 @@ import type { RoomSession } from '../room-session.svelte.ts'
 import type { SignalClient } from '../signal-client.svelte.ts'
 import type { RoomPlayback } from '../sync/room-playback.svelte.ts'
 import { syncNow } from '../sync/sync-clock.ts'
+import { roomTrackList, setRoomTracks } from '../tracks.ts'
 import { createSigner, StatePublisher, StateVerifier } from './authority.ts'
 import { appendLine, ChatGate, type ChatLine } from './chat.ts'
 import { CuratorWatch } from './handoff.ts'
@@ -146,6 +149,18 @@ export class RoomControl {
     })
   }
 
+  /**
+   * The curator queues one of its own files (already seeded by the room's
+   * swarm): the room first learns the track (signed, so listeners can name
+   * it and find its swarm), then the queue gains it, in that order on the wire.
+   */
+  async addLocalTrack(track: LocalTrack): Promise<void> {
+    if (!this.isCurator) throw new Error(protocolError('not_curator').message)
+    const known = roomTrackList().filter((t) => t.id !== track.id)
+    await this.seal({ type: 'tracks', tracks: [...known, track].slice(-ROOM_LIMITS.maxLocalTracks) })
+    await this.act({ action: 'queue.add', trackId: track.id })
+  }
+
   // ---- the curator's side ---------------------------------------------------------
 
   /** Applies a request (the curator's own or a listener's); returns why not, if not. */
@@ -263,6 +278,9 @@ export class RoomControl {
       // Everything the room needs to know, under the new key.
       void this.seal({ type: 'mode', mode: this.mode })
       void this.seal({ type: 'chat.config', enabled: this.chatEnabled })
+      // The room's local files as we know them (before any anchor that queues them).
+      const local = roomTrackList()
+      if (local.length > 0) void this.seal({ type: 'tracks', tracks: local })
       // Our own anchor only: one inherited from the last curator is on their
       // clock, and the playback re-expresses it on ours first (takeover).
       const a = this.playback.anchorIsMine ? this.playback.anchor : null
@@ -347,6 +365,9 @@ export class RoomControl {
         return
       case 'votes':
         this.tallies = body.tallies.map(({ proposal, votes, needed }) => ({ proposal: proposal as Proposal, votes, needed }))
+        return
+      case 'tracks':
+        setRoomTracks(body.tracks)
         return
       case 'anchor':
         return // the curator's own anchors are applied by the playback itself

@@ -9,7 +9,7 @@ import type { PeerLink } from '../peer-link.ts'
 import type { Player } from '../player/player.svelte.ts'
 import type { RoomSession } from '../room-session.svelte.ts'
 import { signalClient } from '../signal-client.svelte.ts'
-import { fetchTracks } from '../tracks.ts'
+import { fetchTracks, libraryTracks } from '../tracks.ts'
 import type { ClockEstimator } from './clock-sync.ts'
 import { syncNow } from './sync-clock.ts'
 import { frame0Time, positionAt } from './timeline.ts'
@@ -94,7 +94,9 @@ export class RoomPlayback {
   get queue(): Track[] {
     const a = this.anchor
     if (!a) return []
-    return a.queue.map((id) => this.library.find((t) => t.id === id)).filter((t): t is Track => t !== undefined)
+    // The library and the curator's own files (signed 'tracks' state) alike.
+    const known = libraryTracks()
+    return a.queue.map((id) => known.find((t) => t.id === id)).filter((t): t is Track => t !== undefined)
   }
 
   // ---- the curator's controls ---------------------------------------------
