@@ -89,6 +89,8 @@ test('three pages share a track over the swarm; a reload plays it from cache', a
   assert.is(again.bytesFromOrigin, 0, 'nothing from the origin for a cached track')
   await cy.getByLabel('Delivery').filter({ hasText: /from cache/ }).waitFor()
   assert.ok((await originBytes()) - before < size, 'the replay did not cost the origin another copy per listener')
+  const ratio = Number(/^sonantica_stream_cache_hit_ratio (\S+)$/m.exec(await (await fetch(`${origin}/metrics`)).text())?.[1])
+  assert.ok(ratio > 0, `the server counts the cache hit (ratio ${ratio})`)
 })
 
 test.run()
