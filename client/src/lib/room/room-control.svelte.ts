@@ -13,6 +13,7 @@ import {
   type LocalTrack,
   type PeerMessage,
   type Proposal,
+  type ProtocolError,
   type RoomRefusal,
   type RoomRequest,
   type SignedBody,
@@ -27,7 +28,7 @@ import { syncNow } from '../sync/sync-clock.ts'
 import { roomTrackList, setRoomTracks } from '../tracks.ts'
 import { createSigner, StatePublisher, StateVerifier } from './authority.ts'
 import { appendLine, ChatGate, type ChatLine } from './chat.ts'
-import { CuratorWatch } from './handoff.ts'
+import { checkHandover, CuratorWatch } from './handoff.ts'
 import { route, type Actor } from './permissions.ts'
 import { apply as applyQueue, reduce as reduceQueue, type QueueRequest } from './queue.ts'
 import { electorateOf, VoteBox } from './votes.ts'
@@ -129,6 +130,22 @@ export class RoomControl {
     if (!result) this.notice = 'The curator did not answer; try again.'
     else if (result.outcome === 'refused') this.notice = ROOM_REFUSALS[result.reason]
     else if (result.outcome === 'voted') this.notice = 'Your vote is counted.'
+  }
+
+  /**
+   * The curator hands the role to a visible listener by choice (issue #7).
+   * Nothing else changes here: the server bumps the epoch, and every page
+   * follows its RoomView as in an automatic hand-off (syncRole; the new
+   * curator's playback re-expresses the anchor on its own clock). Returns
+   * the refusal, if any, for the page to show.
+   */
+  async handOver(peerId: string): Promise<ProtocolError | null> {
+    const room = this.session.room
+    if (!room) return protocolError('not_in_room')
+    const check = checkHandover(room, this.session.peerId ?? '', peerId)
+    if (!check.ok) return protocolError(check.reason === 'not_curator' ? 'not_curator' : 'handoff_target')
+    const reply = await this.client.request({ type: 'room.handoff', roomId: room.id, to: peerId, epoch: room.epoch ?? 0 })
+    return reply.ok ? null : reply.error
   }
 
   private ask(request: RoomRequest): Promise<RequestResult | null> {
