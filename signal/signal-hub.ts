@@ -121,8 +121,13 @@ export class SignalHub {
       const parsed = parseClientMessage(raw)
       if (!parsed.ok) return reject(parsed.error, ack)
       const msg = parsed.value
-      const bucket = msg.type === 'signal' ? buckets.signal : msg.type === 'quality.report' ? buckets.report : buckets.room
-      if (!bucket.take(Date.now())) return reject(protocolError('rate_limited'), ack)
+      const report = msg.type === 'quality.report' || msg.type === 'cache.report'
+      const bucket = msg.type === 'signal' ? buckets.signal : report ? buckets.report : buckets.room
+      if (!bucket.take(Date.now())) {
+        // A struggling player reports in bursts: drop the excess, but it is no abuse.
+        if (report) return void this.opts.metrics.rejected.inc({ code: 'rate_limited' })
+        return reject(protocolError('rate_limited'), ack)
+      }
       const error = this.dispatch(socket, msg, ack, (e) => reject(e, ack))
       if (error) reject(error, ack)
     })

@@ -51,6 +51,19 @@ test('a flood is rate limited and finally disconnected, while other rooms carry 
   assert.ok(ok.ok, 'another member still joins a room normally')
 })
 
+test('a burst of playback reports is thinned out, not punished: the listener stays connected', async () => {
+  const m = await join()
+  const room = await m.request({ type: 'room.create', name: 'Struggling', visibility: 'public', maxListeners: 5, displayName: 'S' })
+  assert.ok(room.ok)
+  for (let i = 0; i < 3 * LIMITS.abuseStrikes; i++) m.send({ type: 'quality.report', reason: 'underrun' })
+  await sleep(300)
+  assert.ok(m.socket.connected, 'still connected')
+  assert.is(m.inbox.filter((x) => x.type === 'error').length, 0, 'no error sent back for telemetry')
+  const metrics = await (await fetch(`${server.url}/metrics`)).text()
+  const counted = Number(/^sonantica_audio_quality_degradation_count\{reason="underrun"\} (\d+)/m.exec(metrics)?.[1])
+  assert.ok(counted >= 1 && counted <= LIMITS.rate.report.burst + 2, `counted within the rate (${counted})`)
+})
+
 test('a socket may curate only a few rooms at once', async () => {
   const m = await join()
   const results = []

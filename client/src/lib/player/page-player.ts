@@ -11,13 +11,21 @@ import { warmUpDecoder } from './decoder-client.ts'
 import { Player } from './player.svelte.ts'
 
 let player: Player | undefined
+const REPORT_EVERY_MS = 2000
 
 export function pagePlayer(): Player {
   if (!player) {
     const p = new Player()
     p.strategy = () => settings.bufferStrategy
     p.syncToleranceMs = () => settings.syncTolerance
-    p.onDegrade = (reason) => signalClient().send({ type: 'quality.report', reason })
+    // One report per reason per few seconds: a page short of CPU can underrun many times a second.
+    const lastSent = new Map<string, number>()
+    p.onDegrade = (reason) => {
+      const now = performance.now()
+      if (now - (lastSent.get(reason) ?? -Infinity) < REPORT_EVERY_MS) return
+      lastSent.set(reason, now)
+      signalClient().send({ type: 'quality.report', reason })
+    }
     // Browser tests tap the output (tests/support/capture.ts) before any sound.
     p.onOutput = (globalThis as { aulaTestOutputTap?: Player['onOutput'] }).aulaTestOutputTap
     ;(globalThis as { aulaDebug?: object }).aulaDebug = { player: p }
