@@ -205,7 +205,10 @@ export class RoomControl {
         else this.playback.resume()
         return null
       case 'seek':
-        return 'not_allowed'
+        if (how === 'deny' || how === 'vote') return actor.lurker ? 'lurker' : 'not_allowed'
+        if (req.index >= this.playback.queueState().tracks.length) return 'out_of_range'
+        this.playback.seek(req.index, req.positionFrames)
+        return null
       default:
         return this.applyQueue(req, fromId, actor)
     }

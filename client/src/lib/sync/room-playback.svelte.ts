@@ -12,7 +12,7 @@ import { signalClient } from '../signal-client.svelte.ts'
 import { fetchTracks, libraryTracks } from '../tracks.ts'
 import type { ClockEstimator } from './clock-sync.ts'
 import { syncNow } from './sync-clock.ts'
-import { frame0Time, positionAt } from './timeline.ts'
+import { frame0Time, positionAt, trackFrames } from './timeline.ts'
 
 type AnchorMessage = Extract<PeerMessage, { type: 'anchor' }>
 
@@ -26,6 +26,8 @@ const PLACE_WAIT_MAX_MS = 1500
 const REPORT_MS = 1000
 /** A joiner's first sound comes this long after it learns the position: fetch, decode, clock. */
 const JOIN_LEAD_SEC = 0.3
+/** A seek sounds this long after the curator acts: a head read, a seek plan and some decoding on every page. */
+const SEEK_LEAD_MS = 400
 
 export type AnchorState = Omit<AnchorMessage, 'type' | 'seq'>
 
@@ -145,6 +147,20 @@ export class RoomPlayback {
     const a = this.anchor
     if (!a || a.state !== 'paused') return
     this.publish({ ...strip(a), state: 'playing', atCuratorTime: syncNow() + LEAD_MS })
+  }
+
+  /**
+   * Jumps to a point of queue[index]. Everyone starts there together, a
+   * little later than after Play: each page first reads the file's head and
+   * finds a frame to decode from (a seek is a mid-track join).
+   */
+  seek(index: number, positionFrames: number): void {
+    const a = this.anchor
+    const track = this.queue[index]
+    if (!a || !track || a.state === 'stopped') return
+    const frame = Math.max(0, Math.min(Math.floor(positionFrames), trackFrames(track) - 1))
+    const playing = a.state === 'playing'
+    this.publish({ queue: a.queue, index, state: a.state, positionFrames: frame, atCuratorTime: syncNow() + (playing ? SEEK_LEAD_MS : 0) })
   }
 
   next(): void {

@@ -1,0 +1,62 @@
+/**
+ * Seeking in a room: the curator drags the position bar and everyone jumps
+ * to the same frame together, still within 1 ms of each other at the
+ * output, listeners with skewed clocks included. A listener in curator mode
+ * has no seek bar.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { Page } from 'playwright-core'
+import { findInCapture, firstSound, readCaptures, type Capture } from '../support/capture.ts'
+import { createRoom, joinFromLink, screenshot } from '../support/pages.ts'
+import { openStage } from '../support/room-stage.ts'
+import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
+
+const stage = await openStage(await makeSyncLibrary())
+const { origin } = stage
+test.after(() => stage.dispose())
+
+const withClock = (link: string, offsetMs: number, skewPpm: number) => link.replace('#', `?clock=${offsetMs},${skewPpm}#`)
+const position = (p: Page) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { positionSec: number } } }).aulaDebug.player.positionSec)
+
+/** Output-time differences (ms) between `other` and `ref` over the last second of what both heard. */
+function offsetsMs(ref: Capture, other: Capture, points = 6): number[] {
+  const out: number[] = []
+  const first = firstSound(other.L)
+  for (let at = other.L.length - 8192; at > first && out.length < points; at -= 9_973) {
+    const inRef = findInCapture(ref.L, other.L, at)
+    if (inRef >= 0) out.push(other.outputTimeOfFrame(other.frameAt(at)) - ref.outputTimeOfFrame(ref.frameAt(inRef)))
+  }
+  return out
+}
+
+test('the curator seeks; everyone lands on the same frame together', async () => {
+  const ana = await stage.person()
+  const link = await createRoom(ana, origin, { room: 'Seek', me: 'Ana' })
+  const bo = await stage.person()
+  const cy = await stage.person()
+  await joinFromLink(bo, withClock(link, 2500, 150), 'Bo')
+  await joinFromLink(cy, withClock(link, -900, -120), 'Cy')
+  for (const p of [bo, cy]) await p.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 15_000 })
+
+  await ana.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
+  for (const p of [ana, bo, cy]) await p.waitForFunction(() => (window as unknown as { aulaDebug: { player: { status: string } } }).aulaDebug.player.status === 'playing')
+  assert.is(await bo.getByRole('slider', { name: 'Seek' }).count(), 0, 'a listener in curator mode cannot seek')
+
+  await ana.waitForTimeout(1500)
+  await ana.getByRole('slider', { name: 'Seek' }).fill('12')
+  await ana.waitForTimeout(3500)
+  const positions = await Promise.all([ana, bo, cy].map(position))
+  for (const [i, pos] of positions.entries()) assert.ok(pos > 13 && pos < 17, `page ${i} plays from the new point (${pos.toFixed(2)} s)`)
+  await screenshot(ana, 'room-seek-curator')
+
+  const [ref, ...caps] = (await Promise.all([ana, bo, cy].map(readCaptures))).map((c) => c.at(-1)!)
+  for (const [name, cap] of [['Bo', caps[0]!], ['Cy', caps[1]!]] as const) {
+    const offs = offsetsMs(ref!, cap)
+    assert.ok(offs.length >= 3, `${name}: heard the curator's samples after the seek (${offs.length} points)`)
+    console.log(`  ${name} after the seek: output offset to curator ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
+    for (const x of offs) assert.ok(Math.abs(x) <= 1, `${name} is ${x.toFixed(3)} ms off the curator after the seek`)
+  }
+})
+
+test.run()
