@@ -103,6 +103,13 @@ export class RoomPlayback {
 
   // ---- the curator's controls ---------------------------------------------
 
+  /** The anchor says playing, but its queue has played to the end. */
+  get ended(): boolean {
+    const a = this.anchor
+    const now = this.curatorNow() ?? a?.atCuratorTime
+    return !!a && a.state === 'playing' && a.queue.length > 0 && now !== undefined && now > a.atCuratorTime && positionAt(a, this.queue, now) === null
+  }
+
   /** The queue as the anchor holds it, with the entry sounding now as current. */
   queueState(): { tracks: string[]; index: number } {
     const a = this.anchor
@@ -145,6 +152,11 @@ export class RoomPlayback {
 
   resume(): void {
     const a = this.anchor
+    if (a && this.ended) {
+      // The queue played out: Play starts it again from the top.
+      this.publish({ queue: a.queue, index: 0, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
+      return
+    }
     if (!a || a.state !== 'paused') return
     this.publish({ ...strip(a), state: 'playing', atCuratorTime: syncNow() + LEAD_MS })
   }
