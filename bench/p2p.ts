@@ -12,7 +12,7 @@
  *
  * Options: --listeners 10 --spread 3 (s) --pieces 64,128,256 (KiB)
  *          --seconds 20 (track length) --buffer 10 (s) --startup 750 (ms)
- *          --lead, --jitter (ms): override the origin plan's unheldLeadMs, jitterMs
+ *          --lead, --connected-lead, --jitter (ms): override the origin plan's unheldLeadMs, connectedLeadMs, jitterMs
  */
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -36,12 +36,14 @@ const { values: args } = parseArgs({
     startup: { type: 'string', default: '750' },
     seed: { type: 'string', default: '1' },
     lead: { type: 'string' },
+    'connected-lead': { type: 'string' },
     jitter: { type: 'string' },
   },
 })
 const PLAN = {
   ...DEFAULT_ORIGIN_PLAN,
   ...(args.lead ? { unheldLeadMs: Number(args.lead) } : {}),
+  ...(args['connected-lead'] ? { connectedLeadMs: Number(args['connected-lead']) } : {}),
   ...(args.jitter ? { jitterMs: Number(args.jitter) } : {}),
 }
 const LISTENERS = Number(args.listeners)

@@ -60,6 +60,14 @@ export interface OriginPlanConfig {
    * find the piece at a peer instead.
    */
   unheldLeadMs: number
+  /**
+   * unheldLeadMs once this listener is connected to peers. Longer: a deeper
+   * buffer against a busy machine costs the origin nothing then, because the
+   * first listener to fetch a piece announces it and the rest wait for it
+   * (held pieces). Before any peer connects (a join) the short lead applies,
+   * so listeners starting together do not each fetch seconds of audio.
+   */
+  connectedLeadMs: number
   /** For a piece some peer holds: how long before (deadline − origin time) to give up on peers. */
   heldLeadMs: number
   /**
@@ -74,6 +82,7 @@ export interface OriginPlanConfig {
 
 export const DEFAULT_ORIGIN_PLAN: OriginPlanConfig = {
   unheldLeadMs: 500,
+  connectedLeadMs: 2500,
   heldLeadMs: 200,
   jitterMs: 150,
   horizonPieces: 512,

@@ -332,7 +332,7 @@ export class SwarmByteSource implements ByteSource {
       originEtaMs: (b) => origin.etaMs(b),
       jitter: (p) => this.jitterOf(p),
       slots,
-      config: this.config,
+      config: pieces.peers > 0 ? { ...this.config, unheldLeadMs: Math.max(this.config.unheldLeadMs, this.config.connectedLeadMs) } : this.config,
     })
     for (const p of picks) {
       // A held piece is at its last call: no more waiting.
