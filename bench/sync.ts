@@ -27,15 +27,30 @@ const clocks = Array.from({ length: PAGES }, (_, i) => ({ offsetMs: ((i * 7919) 
 const person = (name: string | null) => stage.person(name ? { savedName: name } : {})
 const withClock = (link: string, c: { offsetMs: number; skewPpm: number }) => link.replace('#', `?clock=${c.offsetMs},${c.skewPpm}#`)
 const machineNow = (page: Page) => page.evaluate(() => performance.timeOrigin + performance.now())
+/** Marks when the page itself sees the next click: the steps below show what Playwright's click took. */
+const markClick = (page: Page) => page.evaluate(() => document.addEventListener('click', () => performance.mark('aula:click'), { capture: true, once: true }))
 
-/** Offsets at points of `other` heard before `until` (machine ms). */
+/** Points of `other` that fell in silence after its first sound (the ramp is never 0 twice in a row): audio that ran dry. */
+const silentPoints = new Map<Capture, number>()
+
+/**
+ * Offsets at points of `other` heard before `until` (machine ms). A point in
+ * silence is skipped and counted: silence matches the curator's own silence
+ * anywhere, which once showed up as offsets of tens of seconds.
+ */
 function offsets(ref: Capture, other: Capture, from: number, until: number, step = 9_973): number[] {
   const out: number[] = []
+  let silent = 0
   for (let at = Math.max(from, firstSound(other.L)); at < other.L.length - 1024; at += step) {
     if (other.outputTimeOfFrame(other.frameAt(at)) > until) break
+    if (other.L[at] === 0 && other.L[at + 1] === 0) {
+      silent++
+      continue
+    }
     const inRef = findInCapture(ref.L, other.L, at)
     if (inRef >= 0) out.push(other.outputTimeOfFrame(other.frameAt(at)) - ref.outputTimeOfFrame(ref.frameAt(inRef)))
   }
+  silentPoints.set(other, Math.max(silentPoints.get(other) ?? 0, silent))
   return out
 }
 
@@ -52,6 +67,7 @@ try {
   for (const p of early) await p.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 20_000 })
 
   const clickedAt = await machineNow(curator)
+  await markClick(curator)
   await curator.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
   await curator.waitForTimeout(5000)
 
@@ -73,8 +89,19 @@ try {
   )
   // Next, once everything is warm: the usual play→audible.
   const nextAt = await machineNow(curator)
+  await markClick(curator)
   await curator.getByRole('region', { name: 'Player' }).getByRole('button', { name: 'Next' }).click()
   await curator.waitForTimeout(2500)
+  // Where each page's play→audible and next→audible went: anchor applied, output opened,
+  // warm segment taken, placed, first node handed to Web Audio (ms after the click).
+  const stepsOf = (pages: Page[], from: number, to: number) => Promise.all(pages.map((p) => p.evaluate(({ since, until }) =>
+    performance.getEntriesByType('mark')
+      .map((m) => ({ name: m.name, at: performance.timeOrigin + m.startTime - since }))
+      .filter((m) => m.name.startsWith('aula:') && m.at >= 0 && m.at < until - since)
+      .map((m) => `${m.name.slice(5)} ${m.at.toFixed(0)}`)
+      .join(', '), { since: from, until: to })))
+  const playSteps = await stepsOf([curator, ...early], clickedAt, clickedAt + 3000)
+  const nextSteps = await stepsOf([curator, ...listeners], nextAt, nextAt + 3000)
 
   const captures = await Promise.all([curator, ...listeners].map(readCaptures))
   const [ref, ...caps] = captures.map((c) => c[0]!)
@@ -99,6 +126,7 @@ try {
     perListener.push(`p95 ${fmt(percentile(mine, 95), 2)} / max ${fmt(Math.max(...mine), 2)}`)
   }
   const corrections = await Promise.all(listeners.map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { corrections: number } } }).aulaDebug.player.corrections)))
+  const underruns = await Promise.all([curator, ...listeners].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
 
   console.log(`sync: ${PAGES} pages (1 curator), clocks off by up to ±5 s and ±300 ppm, ${SECONDS} s of 24/96`)
   console.log(`sync offset to curator at the output: p50 ${fmt(percentile(all, 50), 3)} ms, p95 ${fmt(percentile(all, 95), 3)} ms, max ${fmt(Math.max(...all), 3)} ms (${all.length} points)`)
@@ -106,10 +134,17 @@ try {
   console.log(`sync offset over the last 10 s: p50 ${fmt(percentile(lastTen, 50), 3)} ms, p95 ${fmt(percentile(lastTen, 95), 3)} ms, max ${fmt(Math.max(...lastTen), 3)} ms`)
   console.log(`sync play→audible (first play, cold outputs): ${playToAudible.map((x) => fmt(x, 0)).join(', ')} ms (max ${fmt(Math.max(...playToAudible), 0)} ms)`)
   console.log(`sync next→audible (warm): ${nextToAudible.map((x) => fmt(x, 0)).join(', ')} ms (max ${fmt(Math.max(...nextToAudible), 0)} ms)`)
+  // The figures above start before Playwright's click, which alone can take hundreds of ms on a busy machine.
+  const clickIn = (steps: string) => Number(/click (\d+)/.exec(steps)?.[1] ?? NaN)
+  const fromClick = (xs: number[], steps: string) => xs.map((x) => fmt(x - clickIn(steps), 0)).join(', ')
+  console.log(`sync from the page's click event: play→audible ${fromClick(playToAudible, playSteps[0]!)} ms, next→audible ${fromClick(nextToAudible, nextSteps[0]!)} ms`)
+  console.log(`sync play→audible steps (ms after the click; curator first): ${playSteps.join(' | ')}`)
+  console.log(`sync next→audible steps (ms after the click; curator first): ${nextSteps.join(' | ')}`)
   console.log(`sync listeners' own view (state / offset / round trip / skew): ${estimates.join(' | ')}`)
   console.log(`sync join→audible (mid-track, from opening the link): ${fmt(joinToAudible, 0)} ms`)
   console.log(`sync mid-track joiner's steps (ms after opening the link): ${marks}`)
   console.log(`sync drift corrections per listener: ${corrections.join(', ')}`)
+  console.log(`sync underruns per page (curator first): ${underruns.join(', ')}; points in silence per listener: ${caps.map((c) => silentPoints.get(c) ?? 0).join(', ')}`)
 } finally {
   await stage.dispose()
 }

@@ -7,6 +7,9 @@
  * (local listening); `follow` asks a placement function where track frame 0
  * belongs on the context's timeline (room sync) and keeps checking it,
  * correcting drift by dropping or repeating whole frames, never resampling.
+ *
+ * The entry that plays next is held warm (warm-start.ts): opened, its first
+ * half second decoded, so Next or Play places audio already in hand.
  */
 import type { Degradation, SwarmCounters, Track } from '../../../../protocol/index.ts'
 import { DriftCorrector, toleranceFrames } from '../sync/drift.ts'
@@ -17,6 +20,7 @@ import { HttpByteSource, type ByteSource } from './byte-source.ts'
 import { frameAtOrAfter } from './frame-time.ts'
 import { Segment } from './segment.ts'
 import { TrackStream } from './track-stream.ts'
+import { segmentServes, warmEntry, WarmSlot, type Cue } from './warm-start.ts'
 
 export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused'
 
@@ -95,6 +99,14 @@ export class Player {
   private switching = false
   private generation = 0
   private lastPlayheadReport = 0
+  /** The next entry, opened and partly decoded ahead (see warm-start.ts). */
+  private readonly warm = new WarmSlot<Segment>((e) => this.segmentFor(e.track, e.index, e.fromFrame))
+  /**
+   * What starts next while nothing sounds: what Play would start (`cue`), or
+   * the entry being started while its output opens. Null while a track sounds:
+   * then the entry after it is the one held warm.
+   */
+  private cued: Cue | null = null
 
   get queueTracks(): readonly Track[] {
     return this.queue
@@ -162,10 +174,26 @@ export class Player {
     if (this.index + 1 < this.queue.length) await this.play(this.queue, this.index + 1)
   }
 
+  /**
+   * While stopped (a room paused or waiting on a new entry): holds
+   * queue[index] warm from `fromFrame`, what Play would start, so starting it
+   * needs no fetch or decode. Ignored while something plays.
+   */
+  cue(tracks: Track[], index: number, fromFrame = 0): void {
+    if (this.status !== 'idle') return
+    this.queue = [...tracks]
+    this.index = index
+    this.cued = { index, fromFrame: Math.max(0, Math.floor(fromFrame)) }
+    this.timer ??= setInterval(() => this.tick(), TICK_MS)
+    this.tick()
+  }
+
   /** Silence, keeping the output open for what comes next. */
   stop(): void {
     this.generation++
     this.stopAll()
+    this.cued = null
+    this.warm.drop()
   }
 
   /** Idempotent: stops sound, closes the context, frees every buffer. */
@@ -179,17 +207,26 @@ export class Player {
 
   private async start(tracks: Track[], index: number, place: Placement | null, fromFrame = 0): Promise<void> {
     const generation = ++this.generation
+    const first = tracks[index]
+    const from = Math.max(0, Math.floor(fromFrame))
+    // A gapless successor already decoding, not yet handed to Web Audio, is as good as warm.
+    const unplayed = first && this.segments.find((s) => s.untouched && segmentServes(s, first, from))
+    if (unplayed) {
+      this.segments.splice(this.segments.indexOf(unplayed), 1)
+      this.warm.hold(unplayed)
+    }
     this.stopAll()
     this.queue = [...tracks]
     this.index = index
     this.place = place
-    const first = this.queue[index]
+    this.cued = first ? { index, fromFrame: from } : null
     if (!first) return
     this.status = 'loading'
     this.deviceRate = await outputDeviceRate()
     await this.ensureOutput(first.sampleRate)
     if (generation !== this.generation) return // superseded while the output opened
-    this.segments = [this.segmentFor(first, index, fromFrame)]
+    this.cued = null
+    this.segments = [this.takeWarm(first, index, from, performance.now() + EXPECTED_START_MS) ?? this.segmentFor(first, index, from)]
     this.timer ??= setInterval(() => this.tick(), TICK_MS)
     this.tick()
   }
@@ -204,11 +241,38 @@ export class Player {
     this.drift = null
   }
 
-  private segmentFor(track: Track, index: number, fromFrame = 0): Segment {
+  /** `atMs`: when its first frame is expected to sound (performance.now() time), for the source's fetch plan. */
+  private segmentFor(track: Track, index: number, fromFrame = 0, atMs = performance.now() + EXPECTED_START_MS): Segment {
     const startFrame = Math.max(0, Math.min(Math.floor(fromFrame), trackFrames(track) - 1))
     const source = this.sourceFor(track)
-    source.setPlayback?.({ positionSec: startFrame / track.sampleRate, atMs: performance.now() + EXPECTED_START_MS, playing: true })
+    source.setPlayback?.({ positionSec: startFrame / track.sampleRate, atMs, playing: true })
     return new Segment(new TrackStream(track, source, { startFrame }), this.ledger, index)
+  }
+
+  /** The warm segment, if it serves this start; its source hears the new expected start. */
+  private takeWarm(track: Track, index: number, fromFrame: number, atMs: number): Segment | null {
+    const seg = this.warm.take(track, index, fromFrame)
+    if (!seg) return null
+    performance.mark('aula:warm')
+    seg.stream.source.setPlayback?.({ positionSec: seg.stream.startFrame / track.sampleRate, atMs, playing: true })
+    return seg
+  }
+
+  /**
+   * Keeps the entry that plays next warm. It is filled once the track before
+   * it sounds (never competing with a start), whatever that track's decoded
+   * window: a room's swarm delivers pieces as they fall due, so the window
+   * ahead of the play head stays under a second and never "full". Filled,
+   * its source hears that nothing more is due until it starts.
+   */
+  private keepWarm(): void {
+    const sounding = this.status === 'idle' ? null : (this.segments[0]?.index ?? null)
+    this.warm.keep(warmEntry(this.queue, sounding, this.cued, (i) => this.segments.some((s) => s.index === i)))
+    const filled = this.warm.filledOnce()
+    if (filled) filled.stream.source.setPlayback?.({ positionSec: filled.stream.startFrame / filled.track.sampleRate, atMs: performance.now(), playing: false })
+    const seg = this.warm.segment
+    const current = this.segments[0]
+    if (seg && this.warm.hungry && (!current || current.scheduledEnd !== null)) this.pull(seg)
   }
 
   /** Tells each placed segment's source which second of its file sounds now. */
@@ -229,6 +293,7 @@ export class Player {
     void this.output?.ctx.close().catch(() => {})
     this.output = null
     const out = openOutput(rate)
+    performance.mark('aula:output')
     await this.onOutput?.(out)
     this.output = out
     this.contextRate = out.ctx.sampleRate
@@ -241,7 +306,10 @@ export class Player {
 
   private tick(): void {
     const out = this.output
-    if (!out || this.switching) return
+    if (!out || this.switching) {
+      this.keepWarm()
+      return
+    }
     out.clock.sample()
     const rate = out.ctx.sampleRate
     const rendered = frameAtOrAfter(out.ctx.currentTime, rate)
@@ -249,7 +317,11 @@ export class Player {
     const horizon = now + Math.round(SCHEDULE_AHEAD_SEC * rate)
 
     for (const seg of this.segments) {
-      if (seg.startFrame === null) this.placeSegment(seg, out, now)
+      if (seg.startFrame === null) {
+        this.placeSegment(seg, out, now)
+        // Its source hears when it starts now (a warm one was told "not yet"), not at the next report.
+        if (seg.startFrame !== null) this.lastPlayheadReport = 0
+      }
       const first = seg.scheduledEnd === null
       // A track starts sounding only with some audio in hand: starting on a
       // sliver and running dry a moment later is a stutter; starting a
@@ -264,9 +336,10 @@ export class Player {
       this.feed(seg, now)
     }
     this.keepInStep(out)
-    this.prefetchNext()
+    this.prefetchNext(out, rendered)
     this.reportPlayhead(out, rendered)
     this.retireFinished(rendered)
+    this.keepWarm()
     this.publish(rendered)
   }
 
@@ -328,31 +401,41 @@ export class Player {
     if (ahead >= target) return
     // Only the earliest unfinished segment decodes: the next track waits its turn.
     if (this.segments.find((s) => !s.stream.ended && !s.error) !== seg) return
+    this.pull(seg)
+  }
+
+  /**
+   * One slice decoded into `seg`. A warm segment's failure stays quiet: it is
+   * never started; a fresh stream reports the error if that entry is played.
+   */
+  private pull(seg: Segment): void {
     seg.pulling = true
     seg.stream.pull().then(
       (chunks) => {
         seg.pulling = false
         if (chunks) seg.accept(chunks)
-        if (seg.stream.truncatedNote) this.notice('integrity', seg.stream.truncatedNote)
+        if (seg.stream.truncatedNote && this.segments.includes(seg)) this.notice('integrity', seg.stream.truncatedNote)
         this.tick()
       },
       (err: Error) => {
         seg.pulling = false
         seg.error = err
+        if (!this.segments.includes(seg)) return
         this.notice('integrity', err.message)
         this.skipBroken(seg)
       },
     )
   }
 
-  /** Gapless: the next track of the same rate starts on the frame after the last. */
-  private prefetchNext(): void {
+  /** Gapless: the next track of the same rate starts on the frame after the last (from the warm segment when it holds it). */
+  private prefetchNext(out: AudioOutput, rendered: number): void {
     const last = this.segments[this.segments.length - 1]
     if (!last || last.endFrame === null) return
     const nextIndex = last.index + 1
     const next = this.queue[nextIndex]
-    if (!next || next.sampleRate !== this.output?.ctx.sampleRate || this.output.refused) return
-    const seg = this.segmentFor(next, nextIndex)
+    if (!next || next.sampleRate !== out.ctx.sampleRate || out.refused) return
+    const dueMs = performance.now() + ((last.endFrame - rendered) / out.ctx.sampleRate) * 1000
+    const seg = this.takeWarm(next, nextIndex, 0, dueMs) ?? this.segmentFor(next, nextIndex, 0, dueMs)
     seg.startFrame = last.endFrame
     this.segments.push(seg)
   }
@@ -382,12 +465,15 @@ export class Player {
       this.boundaryNote = `The next track runs at ${next.sampleRate / 1000} kHz: the output was reopened at that rate, which cannot be gapless.`
     }
     const generation = this.generation
+    const index = this.index
     this.switching = true
     this.status = 'loading'
+    this.cued = { index, fromFrame: 0 } // the warm segment for it stays held while the output opens
     void this.ensureOutput(next.sampleRate).finally(() => {
       this.switching = false
       if (generation !== this.generation) return
-      this.segments = [this.segmentFor(next, this.index)]
+      this.cued = null
+      this.segments = [this.takeWarm(next, index, 0, performance.now() + EXPECTED_START_MS) ?? this.segmentFor(next, index)]
       this.tick()
     })
   }

@@ -51,6 +51,14 @@ export class Segment {
     return this.startFrame !== null && this.stream.ended ? this.startFrame + this.stream.framesDecoded : null
   }
 
+  /**
+   * Nothing handed to Web Audio nor cut yet: every decoded frame is still in
+   * `pending`, so the segment can be placed anew (a warm start).
+   */
+  get untouched(): boolean {
+    return this.scheduledEnd === null && this.scheduledFrames === 0 && this.nodes.size === 0
+  }
+
   get decodedUntil(): number | null {
     return this.startFrame === null ? null : this.startFrame + this.stream.framesDecoded
   }

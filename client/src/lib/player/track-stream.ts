@@ -70,8 +70,12 @@ const MAX_ESTIMATES = 2
  * Bytes go to the decoder in slices sized to decode about this much audio,
  * whatever the network hands over (up to 2 MiB at once): the player decides
  * between pulls whether its PCM window is full, so one pull must not decode
- * minutes. FLAC of silence packs ~200 frames in a byte, so the first slice,
- * before the ratio is known, is small.
+ * minutes. Before the ratio is known, the first slice is sized by the
+ * library's average bitrate for the track (a file mostly of silence, where
+ * FLAC packs ~200 frames in a byte, averages few bytes a second), or small
+ * when that is unknown. A fixed 8 KiB holds no whole 4096-frame block of
+ * 24/96 (12–24 KiB): on bench/sync's ramp the first three pulls gave no audio
+ * at all, three worker round trips before a track could begin.
  */
 const SLICE_SECONDS = 1
 const FIRST_SLICE_BYTES = 8 * 1024
@@ -107,7 +111,7 @@ export class TrackStream {
   private readonly openSession: (codec: TrackCodec) => Promise<DecodeSessionHandle>
   /** Bytes read but not yet pushed. */
   private leftover: Uint8Array | null = null
-  private sliceBytes = FIRST_SLICE_BYTES
+  private sliceBytes: number
 
   constructor(
     readonly track: Track,
@@ -118,6 +122,7 @@ export class TrackStream {
     if (!Number.isSafeInteger(start) || start < 0) throw new Error(`${String(start)} is not a frame to start at`)
     this.startFrame = start
     this.openSession = options.openSession ?? openDecodeSession
+    this.sliceBytes = firstSliceBytes(track)
   }
 
   /** Whether this stream decodes only from a point mid-track (its hashes cannot be checked). */
@@ -261,4 +266,10 @@ export class TrackStream {
     this.seekRetries++
     await this.startAt(plan.startByte)
   }
+}
+
+function firstSliceBytes(t: Track): number {
+  const perSecond = t.durationSec > 0 ? t.bytes / t.durationSec : 0
+  if (!(perSecond > 0) || !Number.isFinite(perSecond)) return FIRST_SLICE_BYTES
+  return Math.min(MAX_SLICE_BYTES, Math.max(MIN_SLICE_BYTES, Math.round(perSecond * SLICE_SECONDS)))
 }

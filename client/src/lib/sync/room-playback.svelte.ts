@@ -16,7 +16,17 @@ import { frame0Time, positionAt, trackFrames } from './timeline.ts'
 
 type AnchorMessage = Extract<PeerMessage, { type: 'anchor' }>
 
-/** Play, pause and next sound this long after the curator acts: everyone starts together. */
+/**
+ * Play, pause and next sound this long after the curator acts: everyone
+ * starts together. With the entry that plays next held warm
+ * (player/warm-start.ts), the lead covers the anchor's trip and placing
+ * audio already decoded: in bench/sync (5 pages in one renderer, 2 cores
+ * shared with other work) every page handed Web Audio its first node 5–55 ms
+ * after the click and sounded at click + 150 ms. Before, each page fetched
+ * and decoded the new track inside the lead and sounded 230–930 ms after the
+ * click (in step, its first moments cut); a lead of 200–240 ms would not
+ * have covered that either, and with warm start it buys nothing, so 150 stays.
+ */
 export const LEAD_MS = 150
 const HEARTBEAT_MS = 2000
 /** A listener starts sound once its clock estimate is this good (ms)… */
@@ -261,6 +271,8 @@ export class RoomPlayback {
     const pos = a.state === 'playing' ? positionAt(a, queue, curatorNow ?? a.atCuratorTime) : null
     if (a.state !== 'playing' || !pos) {
       this.player.stop()
+      // Paused: what Play would start is held warm, so it sounds within the lead.
+      if (a.state === 'paused') this.player.cue(queue, a.index, a.positionFrames)
       return
     }
     const index = Math.max(a.index, pos.index)
@@ -270,9 +282,13 @@ export class RoomPlayback {
     // the difference.
     if (this.player.adopt(queue, index)) return
     // Start at the track sounding now (or the anchored one, if it has not
-    // begun yet), decoding from a little past where the sound is now.
+    // begun yet). An anchor that has not sounded yet (play, resume, next)
+    // begins at its own frame; joining sound already going, decoding starts a
+    // little past where the sound is now.
     const track = queue[index]!
-    const fromFrame = index === pos.index && pos.frame > 0 ? pos.frame + Math.round(JOIN_LEAD_SEC * track.sampleRate) : 0
+    const ahead = curatorNow !== null && a.atCuratorTime >= curatorNow
+    const joinAt = pos.frame > 0 ? pos.frame + Math.round(JOIN_LEAD_SEC * track.sampleRate) : 0
+    const fromFrame = index !== pos.index ? 0 : ahead && index === a.index ? a.positionFrames : joinAt
     void this.player.follow(
       queue,
       index,
