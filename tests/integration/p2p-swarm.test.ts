@@ -16,6 +16,7 @@ const files = {
   'alone.wav': noiseWav(1024 * 1024, 3),
   'current.wav': noiseWav(1536 * 1024, 4),
   'next.wav': noiseWav(1024 * 1024, 5),
+  'slow.wav': noiseWav(3 * 1024 * 1024, 6),
 }
 const server = await startSwarmServer(files)
 const listeners: NodeListener[] = []
@@ -162,6 +163,19 @@ test('without swarm metadata the source streams from the origin, as before P2P, 
   } finally {
     console.warn = warn
   }
+})
+
+test('a slow swarm set-up does not delay the first bytes: the origin bridges, then the swarm takes over', async () => {
+  const track = server.track('slow')
+  await allow('slow')
+  const l = listener('slow-setup')
+  const slowTorrent = () => sleep(1500).then(() => fetchTorrent(server.base, track))
+  const result = await l.play(track, { torrent: slowTorrent })
+  assert.is(result.sha256, track.sha256, 'the exact file, across the switch')
+  assert.ok(result.firstByteMs < 600, `first bytes after ${result.firstByteMs.toFixed(0)} ms, not after the 1.5 s set-up`)
+  // The bridge serves only what is due within 2 s (of 5.5 s); the rest waits for the swarm.
+  const beforeSwarm = result.arrivals.filter((a) => a.at < 1500).at(-1)?.bytes ?? 0
+  assert.ok(beforeSwarm > 0 && beforeSwarm < 0.7 * track.bytes, `${beforeSwarm} of ${track.bytes} bytes came before the swarm was ready`)
 })
 
 test('the next queued track is fetched from peers after the current one, not beside it', async () => {

@@ -49,6 +49,11 @@ export interface SwarmByteSourceOptions {
   pieceLength?: number
 }
 
+/** Swarm set-up slower than this, the first reads come from the origin meanwhile. */
+const BRIDGE_AFTER_MS = 100
+/** …but only bytes due within this long. */
+const BRIDGE_WINDOW_MS = 2000
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 /** How often the piece plan is revisited besides on events. */
 const TICK_MS = 100
 /** Peers are asked first for the pieces due within this window. */
@@ -78,6 +83,10 @@ export class SwarmByteSource implements ByteSource {
   private readonly jitter = new Map<number, number>()
   private readonly abort = new AbortController()
   private init: Promise<void> | undefined
+  /** start() has finished: the cache, the swarm or the fallback decides reads from now on. */
+  private started = false
+  /** Reads come from the origin until start() finishes (it was slow). */
+  private bridging = false
   private meta: TrackTorrent | null = null
   private pieces: TorrentPieces | null = null
   private layout: PieceLayout | null = null
@@ -144,6 +153,14 @@ export class SwarmByteSource implements ByteSource {
     this.reading = true
     this.timeline ??= { playing: true, positionSec: 0, atMs: this.now() + (this.opts.startupMs ?? 750), bytesPerSecond: this.bytesPerSecond() }
     this.init ??= this.start()
+    if (!this.started && this.direct) {
+      // A listener never waits on swarm set-up (torrent fetch, WebTorrent) to
+      // hear the start: the origin bridges, a piece-sized range at a time.
+      this.bridging ||= !(await Promise.race([this.init.then(() => true), delay(BRIDGE_AFTER_MS).then(() => false)]))
+      // Only what is due soon: a reader far ahead of the play head waits for the swarm.
+      const due = deadlineOf(this.timeline, this.nextByte) - this.now()
+      if (this.bridging && !this.started && !this.closed && due < BRIDGE_WINDOW_MS) return this.bridge(this.direct)
+    }
     await this.init
     if (this.closed) return null
     if (this.cached) return this.readCached(this.cached)
@@ -237,6 +254,17 @@ export class SwarmByteSource implements ByteSource {
     this.wakeClosed?.()
   }
 
+  /** The rest of the piece `nextByte` is in, straight from the origin (unverified here; the player checks the whole file's SHA-256). */
+  private async bridge(origin: OriginStream): Promise<Uint8Array | null> {
+    const step = this.opts.pieceLength ?? SWARM_PIECE_LENGTH
+    const from = this.nextByte
+    if (from >= this.opts.track.bytes) return null
+    const bytes = await origin.range(from, Math.min(this.opts.track.bytes, (Math.floor(from / step) + 1) * step))
+    if (this.nextByte !== from) return this.read() // seek() came meanwhile
+    this.nextByte += bytes.byteLength
+    return bytes.byteLength > 0 ? bytes : null
+  }
+
   /** The piece the next read() starts in. */
   private get cursor(): number {
     return this.layout ? Math.floor(this.nextByte / this.layout.pieceLength) : 0
@@ -256,6 +284,14 @@ export class SwarmByteSource implements ByteSource {
   }
 
   private async start(): Promise<void> {
+    try {
+      await this.setUp()
+    } finally {
+      this.started = true
+    }
+  }
+
+  private async setUp(): Promise<void> {
     const { track, cache } = this.opts
     if (cache) {
       await cache.notePlay(track.sha256).catch(() => {})
