@@ -7,7 +7,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
-import { createRoom, joinFromLink, listedNames, screenshot } from '../support/pages.ts'
+import { createRoom, joinFromLink, listedNames, screenshot, until } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { makeLongLibrary } from '../support/sync-library.ts'
 
@@ -20,14 +20,6 @@ test.after(() => stage.dispose())
 type Dbg = { aulaDebug: { player: { status: string; nowPlaying: { title: string } | null } } }
 const nowPlaying = (p: Page) => p.evaluate(() => (window as unknown as Dbg).aulaDebug.player.nowPlaying?.title ?? null)
 const queueNames = (p: Page) => p.getByRole('region', { name: 'Queue' }).locator('ol.queue .name').allInnerTexts()
-const until = async (what: string, fn: () => Promise<boolean>, ms = 8000) => {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await fn()) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  assert.unreachable(`timed out waiting until ${what}`)
-}
 
 test('an evening: queue, shared skip, vote, quiet chat, hidden listener, hand-off', async () => {
   const ana = await person()

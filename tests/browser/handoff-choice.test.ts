@@ -7,7 +7,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
-import { findInCapture, firstSound, readCaptures, type Capture } from '../support/capture.ts'
+import { findInCapture, firstSound, readCaptures, type Capture, longestSilence } from '../support/capture.ts'
 import { createRoom, joinFromLink } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
@@ -15,17 +15,6 @@ import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 const stage = await openStage(await makeSyncLibrary())
 const { origin } = stage
 test.after(() => stage.dispose())
-
-/** The longest run of silent samples after the first sound: its length and where it starts. */
-function longestSilence(samples: Float32Array): { frames: number; at: number } {
-  let longest = { frames: 0, at: -1 }
-  let run = 0
-  for (let i = firstSound(samples); i >= 0 && i < samples.length; i++) {
-    run = samples[i] === 0 ? run + 1 : 0
-    if (run > longest.frames) longest = { frames: run, at: i - run + 1 }
-  }
-  return longest
-}
 
 /**
  * Places where the left channel leaves the ramp (sync-library.ts: each frame

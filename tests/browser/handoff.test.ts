@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { findInCapture, firstSound, readCaptures } from '../support/capture.ts'
+import { findInCapture, firstSound, readCaptures, longestSilence } from '../support/capture.ts'
 import { createRoom, joinFromLink } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
@@ -13,17 +13,6 @@ const stage = await openStage(await makeSyncLibrary())
 const { origin } = stage
 const person = () => stage.person()
 test.after(() => stage.dispose())
-
-/** The longest run of silent samples after the first sound: its length and where it starts. */
-function longestSilence(samples: Float32Array): { frames: number; at: number } {
-  let longest = { frames: 0, at: -1 }
-  let run = 0
-  for (let i = firstSound(samples); i >= 0 && i < samples.length; i++) {
-    run = samples[i] === 0 ? run + 1 : 0
-    if (run > longest.frames) longest = { frames: run, at: i - run + 1 }
-  }
-  return longest
-}
 
 test('when the curator leaves, a listener takes over and the music goes on', async () => {
   // Ana in a browser of her own, as on her own machine: tearing down her tab

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert'
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
 import type { Page } from 'playwright-core'
-import { createRoom, joinFromLink, screenshot } from '../support/pages.ts'
+import { createRoom, joinFromLink, screenshot, until } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { makeLongLibrary } from '../support/sync-library.ts'
 
@@ -32,14 +32,6 @@ type Dbg = {
 }
 const dbg = <T,>(p: Page, fn: (d: Dbg['aulaDebug']['player']) => T) =>
   p.evaluate(`(${fn.toString()})(window.aulaDebug.player)`) as Promise<T>
-const until = async (what: string, fn: () => Promise<boolean>, ms = 15_000) => {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await fn()) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  assert.unreachable(`timed out waiting until ${what}`)
-}
 
 test('a curator plays a file from disk to the room; nothing reaches the server', async () => {
   const ana = await stage.person()

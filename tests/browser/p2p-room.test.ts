@@ -7,7 +7,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
-import { createRoom, joinFromLink, screenshot } from '../support/pages.ts'
+import { createRoom, joinFromLink, screenshot, until } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { makeLongLibrary } from '../support/sync-library.ts'
 
@@ -26,14 +26,6 @@ interface Delivery {
 type Dbg = { aulaDebug: { player: { status: string; delivery: Delivery | null; nowPlaying: { title: string; bytes: number } | null } } }
 const delivery = (p: Page) => p.evaluate(() => (window as unknown as Dbg).aulaDebug.player.delivery)
 const status = (p: Page) => p.evaluate(() => (window as unknown as Dbg).aulaDebug.player.status)
-const until = async (what: string, fn: () => Promise<boolean>, ms = 15_000) => {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await fn()) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  assert.unreachable(`timed out waiting until ${what}`)
-}
 const originBytes = async () => {
   const text = await (await fetch(`${origin}/metrics`)).text()
   return [...text.matchAll(/^sonantica_stream_origin_bytes_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)

@@ -7,8 +7,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
-import { findInCapture, firstSound, readCaptures, type Capture } from '../support/capture.ts'
-import { createRoom, joinFromLink, screenshot } from '../support/pages.ts'
+import { outputOffsetsMs, readCaptures } from '../support/capture.ts'
+import { createRoom, joinFromLink, screenshot, withClock } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 
@@ -16,19 +16,7 @@ const stage = await openStage(await makeSyncLibrary())
 const { origin } = stage
 test.after(() => stage.dispose())
 
-const withClock = (link: string, offsetMs: number, skewPpm: number) => link.replace('#', `?clock=${offsetMs},${skewPpm}#`)
 const position = (p: Page) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { positionSec: number } } }).aulaDebug.player.positionSec)
-
-/** Output-time differences (ms) between `other` and `ref` over the last second of what both heard. */
-function offsetsMs(ref: Capture, other: Capture, points = 6): number[] {
-  const out: number[] = []
-  const first = firstSound(other.L)
-  for (let at = other.L.length - 8192; at > first && out.length < points; at -= 9_973) {
-    const inRef = findInCapture(ref.L, other.L, at)
-    if (inRef >= 0) out.push(other.outputTimeOfFrame(other.frameAt(at)) - ref.outputTimeOfFrame(ref.frameAt(inRef)))
-  }
-  return out
-}
 
 test('the curator seeks; everyone lands on the same frame together', async () => {
   const ana = await stage.person()
@@ -52,7 +40,7 @@ test('the curator seeks; everyone lands on the same frame together', async () =>
 
   const [ref, ...caps] = (await Promise.all([ana, bo, cy].map(readCaptures))).map((c) => c.at(-1)!)
   for (const [name, cap] of [['Bo', caps[0]!], ['Cy', caps[1]!]] as const) {
-    const offs = offsetsMs(ref!, cap)
+    const offs = outputOffsetsMs(ref!, cap)
     assert.ok(offs.length >= 3, `${name}: heard the curator's samples after the seek (${offs.length} points)`)
     console.log(`  ${name} after the seek: output offset to curator ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
     for (const x of offs) assert.ok(Math.abs(x) <= 1, `${name} is ${x.toFixed(3)} ms off the curator after the seek`)

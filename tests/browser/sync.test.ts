@@ -11,8 +11,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
-import { findInCapture, firstSound, readCaptures, type Capture } from '../support/capture.ts'
-import { createRoom, joinFromLink, screenshot } from '../support/pages.ts'
+import { outputOffsetsMs, readCaptures } from '../support/capture.ts'
+import { createRoom, joinFromLink, screenshot, withClock } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 
@@ -21,25 +21,9 @@ const { origin } = stage
 const person = () => stage.person()
 test.after(() => stage.dispose())
 
-/** The invite link with a distorted page clock: `?clock=<offsetMs>,<skewPpm>`. */
-const withClock = (link: string, offsetMs: number, skewPpm: number) => link.replace('#', `?clock=${offsetMs},${skewPpm}#`)
 
 async function waitLocked(page: Page): Promise<void> {
   await page.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 15_000 })
-}
-
-/**
- * Output-time differences (ms) between `other` and `ref` at several points of
- * what both heard, over the last seconds (a joiner converges first).
- */
-function offsetsMs(ref: Capture, other: Capture, points = 8): number[] {
-  const out: number[] = []
-  const first = firstSound(other.L)
-  for (let at = other.L.length - 8192; at > first && out.length < points; at -= 9_973) {
-    const inRef = findInCapture(ref.L, other.L, at)
-    if (inRef >= 0) out.push(other.outputTimeOfFrame(other.frameAt(at)) - ref.outputTimeOfFrame(ref.frameAt(inRef)))
-  }
-  return out
 }
 
 const status = (page: Page) => page.evaluate(() => (window as unknown as { aulaDebug: { player: { status: string } } }).aulaDebug.player.status)
@@ -65,7 +49,7 @@ test('listeners with skewed clocks hear the same samples within 1 ms, joiners mi
   const [ref, ...caps] = (await Promise.all([ana, bo, cy, dee].map(readCaptures))).map((c) => c[0]!)
   const all: number[] = []
   for (const [name, cap] of [['Bo', caps[0]], ['Cy', caps[1]], ['Dee (joined mid-track)', caps[2]]] as const) {
-    const offs = offsetsMs(ref!, cap!)
+    const offs = outputOffsetsMs(ref!, cap!)
     assert.ok(offs.length >= 4, `${name}: heard the curator's samples (${offs.length} points matched)`)
     console.log(`  ${name}: output offset to curator ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
     for (const x of offs) assert.ok(Math.abs(x) <= 1, `${name} is ${x.toFixed(3)} ms off the curator at the output`)

@@ -159,3 +159,29 @@ export function findInCapture(a: Float32Array, b: Float32Array, from: number, le
 export function firstSound(samples: Float32Array): number {
   return samples.findIndex((x) => x !== 0)
 }
+
+/** The longest run of silent samples after the first sound: its length and where it starts. */
+export function longestSilence(samples: Float32Array): { frames: number; at: number } {
+  let longest = { frames: 0, at: -1 }
+  let run = 0
+  for (let i = firstSound(samples); i >= 0 && i < samples.length; i++) {
+    run = samples[i] === 0 ? run + 1 : 0
+    if (run > longest.frames) longest = { frames: run, at: i - run + 1 }
+  }
+  return longest
+}
+
+/**
+ * Output-time differences (ms) between `other` and `ref` at up to `points`
+ * places of what both heard, from the end of `other`'s capture backwards
+ * (a joiner converges first).
+ */
+export function outputOffsetsMs(ref: Capture, other: Capture, points = 8): number[] {
+  const out: number[] = []
+  const first = firstSound(other.L)
+  for (let at = other.L.length - 8192; at > first && out.length < points; at -= 9_973) {
+    const inRef = findInCapture(ref.L, other.L, at)
+    if (inRef >= 0) out.push(other.outputTimeOfFrame(other.frameAt(at)) - ref.outputTimeOfFrame(ref.frameAt(inRef)))
+  }
+  return out
+}

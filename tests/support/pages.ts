@@ -49,3 +49,16 @@ export async function waitForRtt(page: Page, name: string, timeout = 15_000): Pr
   await label.filter({ hasText: /^\d+(\.\d+)? ms$/ }).waitFor({ timeout })
   return parseFloat(await label.innerText())
 }
+
+/** The invite link with a distorted page clock: `?clock=<offsetMs>,<skewPpm>` (client/src/lib/sync/sync-clock.ts). */
+export const withClock = (link: string, offsetMs: number, skewPpm: number) => link.replace('#', `?clock=${offsetMs},${skewPpm}#`)
+
+/** Polls `fn` until it is true; fails the test naming `what` after `ms`. */
+export async function until(what: string, fn: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await fn()) return
+    await new Promise((r) => setTimeout(r, 150))
+  }
+  throw new Error(`timed out waiting until ${what}`)
+}

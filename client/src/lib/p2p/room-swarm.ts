@@ -12,13 +12,13 @@ import type { RoomSession } from '../room-session.svelte.ts'
 import { settings } from '../settings.svelte.ts'
 import type { SignalClient } from '../signal-client.svelte.ts'
 import { roomTrack } from '../tracks.ts'
-import { localTrack } from './local-file.ts'
-import { TorrentExchange } from './torrent-exchange.ts'
-import { buildTrackTorrent } from './track-torrent.ts'
 import { idbCacheStorage } from './cache-storage.ts'
+import { localTrack } from './local-file.ts'
 import { SwarmByteSource } from './swarm-byte-source.ts'
 import { SwarmClient } from './swarm-client.ts'
+import { TorrentExchange } from './torrent-exchange.ts'
 import { cacheSettings, TrackCache, type PutResult } from './track-cache.ts'
+import { buildTrackTorrent } from './track-torrent.ts'
 
 /** One cache per page, shared by every room this page joins. */
 let pageCache: TrackCache | undefined

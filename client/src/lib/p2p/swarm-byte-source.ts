@@ -49,10 +49,8 @@ export interface SwarmByteSourceOptions {
   pieceLength?: number
 }
 
-/** Swarm set-up slower than this, the first reads come from the origin meanwhile. */
+/** Swarm set-up slower than this, the first reads due soon come from the origin meanwhile. */
 const BRIDGE_AFTER_MS = 100
-/** …but only bytes due within this long. */
-const BRIDGE_WINDOW_MS = 2000
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 /** How often the piece plan is revisited besides on events. */
 const TICK_MS = 100
@@ -83,6 +81,8 @@ export class SwarmByteSource implements ByteSource {
   private readonly jitter = new Map<number, number>()
   private readonly abort = new AbortController()
   private init: Promise<void> | undefined
+  /** The cache lookup start() begins with. */
+  private lookup: Promise<void> | undefined
   /** start() has finished: the cache, the swarm or the fallback decides reads from now on. */
   private started = false
   /** Reads come from the origin until start() finishes (it was slow). */
@@ -153,13 +153,16 @@ export class SwarmByteSource implements ByteSource {
     this.reading = true
     this.timeline ??= { playing: true, positionSec: 0, atMs: this.now() + (this.opts.startupMs ?? 750), bytesPerSecond: this.bytesPerSecond() }
     this.init ??= this.start()
-    if (!this.started && this.direct) {
+    // A cached track never touches the origin: the cache is asked first.
+    if (!this.started) await this.lookup
+    if (!this.started && this.direct && !this.cached) {
       // A listener never waits on swarm set-up (torrent fetch, WebTorrent) to
       // hear the start: the origin bridges, a piece-sized range at a time.
       this.bridging ||= !(await Promise.race([this.init.then(() => true), delay(BRIDGE_AFTER_MS).then(() => false)]))
-      // Only what is due soon: a reader far ahead of the play head waits for the swarm.
+      // Only what the origin plan would fetch anyway (unheld pieces this close
+      // to their deadline): a reader further ahead waits for the swarm.
       const due = deadlineOf(this.timeline, this.nextByte) - this.now()
-      if (this.bridging && !this.started && !this.closed && due < BRIDGE_WINDOW_MS) return this.bridge(this.direct)
+      if (this.bridging && !this.started && !this.closed && due < this.config.unheldLeadMs + this.config.jitterMs) return this.bridge(this.direct)
     }
     await this.init
     if (this.closed) return null
@@ -283,43 +286,52 @@ export class SwarmByteSource implements ByteSource {
     return t.durationSec > 0 ? t.bytes / t.durationSec : 1_000_000
   }
 
-  private async start(): Promise<void> {
-    try {
-      await this.setUp()
-    } finally {
-      this.started = true
-    }
+  private start(): Promise<void> {
+    this.lookup = this.lookUpCache()
+    return this.lookup.then(() => this.setUp()).finally(() => (this.started = true))
+  }
+
+  private async lookUpCache(): Promise<void> {
+    const { track, cache } = this.opts
+    if (!cache) return
+    await cache.notePlay(track.sha256).catch(() => {})
+    this.cached = await cache.get(track.sha256).catch(() => null)
   }
 
   private async setUp(): Promise<void> {
-    const { track, cache } = this.opts
-    if (cache) {
-      await cache.notePlay(track.sha256).catch(() => {})
-      this.cached = await cache.get(track.sha256).catch(() => null)
+    const cached = this.cached
+    if (cached) {
+      // Reads come from the cache at once; the swarm is joined meanwhile, to
+      // seed: listeners who start this track later fetch from here.
+      void this.joinSwarm()
+        .then(async () => {
+          if (!this.closed) await this.opts.swarm.seed(this.meta!, cached)
+        })
+        .catch(() => {})
+      return
     }
     try {
-      const file = typeof this.opts.torrent === 'function' ? await this.opts.torrent() : this.opts.torrent
-      this.meta = await readTrackTorrent(file, track, this.opts.pieceLength)
-      this.layout = pieceLayout(this.meta.length, this.meta.pieceLength)
-      this.pieces = await this.opts.swarm.open(this.meta)
+      await this.joinSwarm()
     } catch (err) {
       console.warn('[swarm] no swarm for this track; using the origin alone:', (err as Error).message)
-      if (this.cached) return
       if (!this.direct) throw new SwarmError('torrent_unavailable', 'and this track has no origin')
       this.fallback = this.direct
       return
     }
     if (this.closed) return
-    const pieces = this.pieces
-    if (this.cached) {
-      // Seed from the cache: listeners who start this track later fetch from here.
-      void this.opts.swarm.seed(this.meta, this.cached).catch(() => {})
-      return
-    }
+    const pieces = this.pieces!
     this.unsubscribe = pieces.onPiece((index) => this.onPiece(index))
     this.timer = setInterval(() => this.tick(), TICK_MS)
     ;(this.timer as { unref?: () => void }).unref?.()
     this.maybeCache(pieces)
+  }
+
+  /** The track's torrent, checked against the track, opened in the room's swarm. */
+  private async joinSwarm(): Promise<void> {
+    const file = typeof this.opts.torrent === 'function' ? await this.opts.torrent() : this.opts.torrent
+    this.meta = await readTrackTorrent(file, this.opts.track, this.opts.pieceLength)
+    this.layout = pieceLayout(this.meta.length, this.meta.pieceLength)
+    this.pieces = await this.opts.swarm.open(this.meta)
   }
 
   private onPiece(index: number): void {
