@@ -12,6 +12,7 @@ import type { RoomSession } from '../room-session.svelte.ts'
 import { settings } from '../settings.svelte.ts'
 import type { SignalClient } from '../signal-client.svelte.ts'
 import { roomTrack } from '../tracks.ts'
+import { Sha256 } from '../../../../workers/decoder/sha256.ts'
 import { idbCacheStorage } from './cache-storage.ts'
 import { localTrack } from './local-file.ts'
 import { SwarmByteSource } from './swarm-byte-source.ts'
@@ -23,7 +24,19 @@ import { buildTrackTorrent } from './track-torrent.ts'
 /** One cache per page, shared by every room this page joins. */
 let pageCache: TrackCache | undefined
 function trackCache(): TrackCache {
-  return (pageCache ??= new TrackCache(idbCacheStorage(), () => cacheSettings(settings)))
+  return (pageCache ??= new TrackCache(idbCacheStorage(), () => cacheSettings(settings), Date.now, sha256Hex))
+}
+
+/**
+ * Whole tracks are hashed on their way into and out of the cache: tens of
+ * MB, hundreds of ms of main thread in JS, which stalls playback on a busy
+ * machine. WebCrypto hashes off the main thread; a LAN address (not a secure
+ * context) has none and falls back to JS.
+ */
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  if (!globalThis.crypto?.subtle) return new Sha256().update(bytes).digestHex()
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 export interface RoomSwarmOptions {
