@@ -161,8 +161,13 @@ export class SwarmByteSource implements ByteSource {
       this.bridging ||= !(await Promise.race([this.init.then(() => true), delay(BRIDGE_AFTER_MS).then(() => false)]))
       // Only what the origin plan would fetch anyway (unheld pieces this close
       // to their deadline): a reader further ahead waits for the swarm.
-      const due = deadlineOf(this.timeline, this.nextByte) - this.now()
-      if (this.bridging && !this.started && !this.closed && due < this.config.unheldLeadMs + this.config.jitterMs) return this.bridge(this.direct)
+      const early = deadlineOf(this.timeline, this.nextByte) - this.now() - (this.config.unheldLeadMs + this.config.jitterMs)
+      if (this.bridging && !this.started && !this.closed) {
+        if (early <= 0) return this.bridge(this.direct)
+        // Not due yet (or paused: never due): wait for the swarm, or until it is.
+        await (Number.isFinite(early) ? Promise.race([this.init, delay(early)]) : this.init)
+        return this.read()
+      }
     }
     await this.init
     if (this.closed) return null
