@@ -262,7 +262,11 @@ export class SwarmByteSource implements ByteSource {
     this.wakeClosed?.()
   }
 
-  /** The rest of the piece `nextByte` is in, straight from the origin (unverified here; the player checks the whole file's SHA-256). */
+  /**
+   * The rest of the piece `nextByte` is in, straight from the origin: not
+   * checked per piece (no torrent yet), as the library's HTTP stream never
+   * was; the player checks the whole file's SHA-256 when it reads from the start.
+   */
   private async bridge(origin: OriginStream): Promise<Uint8Array | null> {
     const step = this.opts.pieceLength ?? SWARM_PIECE_LENGTH
     const from = this.nextByte
@@ -357,7 +361,8 @@ export class SwarmByteSource implements ByteSource {
   /** The plan, acted on: peers' priority window, then origin fetches for what is due. */
   private tick(): void {
     const { pieces, layout, meta } = this
-    if (this.closed || !pieces || !layout || !meta) return
+    // A cached track joins its swarm only to seed: nothing to fetch.
+    if (this.closed || this.cached || !pieces || !layout || !meta) return
     const now = this.now()
     const from = this.cursor
     const deadline = (p: number) => this.deadline(p)
