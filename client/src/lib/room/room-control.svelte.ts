@@ -338,7 +338,14 @@ export class RoomControl {
     switch (m.type) {
       case 'signed': {
         if (this.isCurator) return
-        const verdict = await this.verifier.accept(m)
+        let verdict = await this.verifier.accept(m)
+        if (!verdict.ok && verdict.reason === 'wrong-key') {
+          // A new curator's first states can beat our periodic look at the
+          // room's key (syncRole, every 250 ms): look now, and check again.
+          const room = this.session.room
+          if (room) this.verifier.setCurator(room.curatorKey ?? null, room.epoch ?? 0)
+          verdict = await this.verifier.accept(m)
+        }
         if (!verdict.ok) {
           console.warn(`[room] dropped a curator state from ${from.remoteId}: ${verdict.reason}`)
           return
