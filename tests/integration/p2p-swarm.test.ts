@@ -26,6 +26,10 @@ const listener = (name: string, opts: Omit<ConstructorParameters<typeof NodeList
   return l
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Each listener holds a WebRTC stack (threads, descriptors): let go of them once a test is done with them. */
+async function releaseAll(): Promise<void> {
+  for (const l of listeners.splice(0)) await l.destroy()
+}
 
 async function allow(title: string): Promise<string> {
   const t = await server.torrents.forTrack(server.track(title).id)
@@ -84,6 +88,7 @@ test('a replayed track comes from the cache and is seeded from it', async () => 
   assert.is(r.counters.bytesFromOrigin, 0)
   assert.is(server.originBytes.get(track.id) ?? 0, before)
   assert.is(first.cache.hits, 1)
+  await releaseAll()
 })
 
 test('a peer serving corrupt pieces is banned, and no listener plays or caches a wrong byte', async () => {
@@ -107,6 +112,7 @@ test('a peer serving corrupt pieces is banned, and no listener plays or caches a
   const banned = results.reduce((n, r) => n + r.counters.peersBanned, 0)
   assert.ok(rejected > 0, `bad pieces were caught (${seen})`)
   assert.ok(banned >= 1, `the liar was banned (${seen})`)
+  await releaseAll()
 })
 
 test('a listener whose swarm the tracker refuses plays the whole file from the origin alone', async () => {
@@ -176,9 +182,7 @@ test('a slow swarm set-up does not delay the first bytes: the origin bridges, th
   // The bridge serves only what is due within the origin plan's short lead; the rest waits for the swarm.
   const beforeSwarm = result.arrivals.filter((a) => a.at < 1500).at(-1)?.bytes ?? 0
   assert.ok(beforeSwarm > 0 && beforeSwarm < 0.7 * track.bytes, `${beforeSwarm} of ${track.bytes} bytes came before the swarm was ready`)
-  // Each WebRTC stack holds threads and descriptors: let go of it before the next test.
-  listeners.splice(listeners.indexOf(l), 1)
-  await l.destroy()
+  await releaseAll()
 })
 
 test('the next queued track is fetched from peers after the current one, not beside it', async () => {
