@@ -10,7 +10,7 @@ import { parseWith, type Parsed } from './parse.ts'
 import { RoomRequestMessage, RoomRequestResult, SignedState } from './room.ts'
 import { InfoHashSchema } from './swarm.ts'
 
-/** A .torrent travels between peers in parts of at most this many base64 characters… */
+/** A .torrent travels between peers in parts of at most this many base64url characters… */
 export const TORRENT_PART_CHARS = 48 * 1024
 /** …and at most this many parts (4 MB of torrent: a track of ~13 GB at 64 KiB pieces). */
 export const TORRENT_MAX_PARTS = 112
@@ -61,15 +61,16 @@ export const PeerMessage = v.variant('type', [
   /** Asks a peer for the .torrent of a curator's file (it has no origin to serve it). */
   v.object({ type: v.literal('torrent.req'), infoHash: InfoHashSchema }),
   /**
-   * One part of that .torrent, base64. The asker checks that the whole
-   * hashes to the infohash the curator signed, so a peer cannot substitute one.
+   * One part of that .torrent, unpadded base64url (client/src/lib/room/base64url.ts).
+   * The asker checks that the whole hashes to the infohash the curator
+   * signed, so a peer cannot substitute one.
    */
   v.object({
     type: v.literal('torrent.part'),
     infoHash: InfoHashSchema,
     part: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(TORRENT_MAX_PARTS - 1)),
     parts: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(TORRENT_MAX_PARTS)),
-    data: v.pipe(v.string(), v.maxLength(TORRENT_PART_CHARS), v.regex(/^[A-Za-z0-9+/]*={0,2}$/)),
+    data: v.pipe(v.string(), v.maxLength(TORRENT_PART_CHARS), v.regex(/^[A-Za-z0-9_-]*$/)),
   }),
 ])
 export type PeerMessage = v.InferOutput<typeof PeerMessage>

@@ -5,6 +5,7 @@
  * the cache before both). The curator also tells the server which swarms
  * its room queues, so the tracker answers for them and nothing else.
  */
+import { bytesToHex } from '@noble/hashes/utils.js'
 import parseTorrent from 'parse-torrent'
 import { SWARM_ERRORS, TORRENT_PATH_PREFIX, TRACKER_PATH, type LocalTrack, type Track } from '../../../../protocol/index.ts'
 import type { ByteSource } from '../player/byte-source.ts'
@@ -36,7 +37,7 @@ function trackCache(): TrackCache {
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
   if (!globalThis.crypto?.subtle) return new Sha256().update(bytes).digestHex()
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
+  return bytesToHex(digest)
 }
 
 export interface RoomSwarmOptions {

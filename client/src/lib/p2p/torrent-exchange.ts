@@ -7,21 +7,20 @@
 import parseTorrent from 'parse-torrent'
 import { TORRENT_MAX_PARTS, TORRENT_PART_CHARS, type PeerMessage } from '../../../../protocol/index.ts'
 import type { PeerLink } from '../peer-link.ts'
+import { fromBase64url, toBase64url } from '../room/base64url.ts'
 import type { RoomSession } from '../room-session.svelte.ts'
 
 type Part = Extract<PeerMessage, { type: 'torrent.part' }>
 const ASK_TIMEOUT_MS = 5000
 
 export function torrentParts(infoHash: string, file: Uint8Array): Part[] {
-  let binary = ''
-  for (let i = 0; i < file.length; i += 0x8000) binary += String.fromCharCode(...file.subarray(i, i + 0x8000))
-  const b64 = btoa(binary)
+  const b64 = toBase64url(file)
   const parts = Math.max(1, Math.ceil(b64.length / TORRENT_PART_CHARS))
   if (parts > TORRENT_MAX_PARTS) throw new Error('this track is too large to share its torrent')
   return Array.from({ length: parts }, (_, part) => ({ type: 'torrent.part', infoHash, part, parts, data: b64.slice(part * TORRENT_PART_CHARS, (part + 1) * TORRENT_PART_CHARS) }))
 }
 
-/** Reassembles parts; null until all are in, or when they disagree. */
+/** Reassembles parts; null until all are in, or when they disagree or do not decode. */
 export class PartsCollector {
   private readonly got = new Map<number, string>()
   private parts = 0
@@ -31,11 +30,7 @@ export class PartsCollector {
     if (m.parts !== this.parts) return null
     this.got.set(m.part, m.data)
     if (this.got.size < this.parts) return null
-    const b64 = Array.from({ length: this.parts }, (_, i) => this.got.get(i) ?? '').join('')
-    const binary = atob(b64)
-    const out = new Uint8Array(binary.length)
-    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
-    return out
+    return fromBase64url(Array.from({ length: this.parts }, (_, i) => this.got.get(i) ?? '').join(''))
   }
 }
 
