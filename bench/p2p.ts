@@ -12,7 +12,7 @@
  *
  * Options: --listeners 10 --spread 3 (s) --pieces 64,128,256 (KiB)
  *          --seconds 20 (track length) --buffer 10 (s) --startup 750 (ms)
- *          --lead, --connected-lead, --jitter (ms): override the origin plan's unheldLeadMs, connectedLeadMs, jitterMs
+ *          --lead, --connected-lead, --ahead, --jitter (ms): override the origin plan's unheldLeadMs, connectedLeadMs, aheadLeadMs, jitterMs
  */
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -37,6 +37,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     lead: { type: 'string' },
     'connected-lead': { type: 'string' },
+    ahead: { type: 'string' },
     jitter: { type: 'string' },
   },
 })
@@ -44,6 +45,7 @@ const PLAN = {
   ...DEFAULT_ORIGIN_PLAN,
   ...(args.lead ? { unheldLeadMs: Number(args.lead) } : {}),
   ...(args['connected-lead'] ? { connectedLeadMs: Number(args['connected-lead']) } : {}),
+  ...(args.ahead ? { aheadLeadMs: Number(args.ahead) } : {}),
   ...(args.jitter ? { jitterMs: Number(args.jitter) } : {}),
 }
 const LISTENERS = Number(args.listeners)

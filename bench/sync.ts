@@ -32,6 +32,8 @@ const markClick = (page: Page) => page.evaluate(() => document.addEventListener(
 
 /** Points of `other` that fell in silence after its first sound (the ramp is never 0 twice in a row): audio that ran dry. */
 const silentPoints = new Map<Capture, number>()
+/** Points with no output-time reading near them (see offsets). */
+const unreadPoints = new Map<Capture, number>()
 
 /**
  * Offsets at points of `other` heard before `until` (machine ms). A point in
@@ -41,6 +43,7 @@ const silentPoints = new Map<Capture, number>()
 function offsets(ref: Capture, other: Capture, from: number, until: number, step = 9_973): number[] {
   const out: number[] = []
   let silent = 0
+  let unread = 0
   for (let at = Math.max(from, firstSound(other.L)); at < other.L.length - 1024; at += step) {
     if (other.outputTimeOfFrame(other.frameAt(at)) > until) break
     if (other.L[at] === 0 && other.L[at + 1] === 0) {
@@ -48,9 +51,14 @@ function offsets(ref: Capture, other: Capture, from: number, until: number, step
       continue
     }
     const inRef = findInCapture(ref.L, other.L, at)
-    if (inRef >= 0) out.push(other.outputTimeOfFrame(other.frameAt(at)) - ref.outputTimeOfFrame(ref.frameAt(inRef)))
+    if (inRef < 0) continue
+    const offset = other.outputTimeOfFrame(other.frameAt(at)) - ref.outputTimeOfFrame(ref.frameAt(inRef))
+    // No output-time reading within half a second of the point: the page's main thread stalled that long.
+    if (Number.isNaN(offset)) unread++
+    else out.push(offset)
   }
   silentPoints.set(other, Math.max(silentPoints.get(other) ?? 0, silent))
+  unreadPoints.set(other, Math.max(unreadPoints.get(other) ?? 0, unread))
   return out
 }
 
@@ -81,6 +89,7 @@ try {
   const marks = await late.evaluate(() =>
     performance.getEntriesByType('mark').filter((m) => m.name.startsWith('aula:')).map((m) => `${m.name.slice(5)} ${m.startTime.toFixed(0)}`).join(', '),
   )
+  const joinClock = await late.evaluate(() => JSON.stringify((performance.getEntriesByType('mark').find((m) => m.name.startsWith('aula:clock-')) as PerformanceMark | undefined)?.detail ?? null))
   const estimates = await Promise.all(
     listeners.map((p) => p.evaluate(() => {
       const dd = [...document.querySelectorAll('[aria-label="Sync"] dd')].map((d) => d.textContent?.trim())
@@ -103,6 +112,10 @@ try {
   const playSteps = await stepsOf([curator, ...early], clickedAt, clickedAt + 3000)
   const nextSteps = await stepsOf([curator, ...listeners], nextAt, nextAt + 3000)
 
+  // Before the captures are copied out: that copy stalls the shared renderer for seconds, and the pages run dry.
+  const underruns = await Promise.all([curator, ...listeners].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
+  const underrunTimes = await Promise.all([curator, ...listeners].map((p) => p.evaluate((since) =>
+    performance.getEntriesByName('aula:underrun').map((m) => ((performance.timeOrigin + m.startTime - since) / 1000).toFixed(1)).join(' '), clickedAt)))
   const captures = await Promise.all([curator, ...listeners].map(readCaptures))
   const [ref, ...caps] = captures.map((c) => c[0]!)
   // The next track has the same rate: it continues in the same capture. Its first
@@ -126,7 +139,6 @@ try {
     perListener.push(`p95 ${fmt(percentile(mine, 95), 2)} / max ${fmt(Math.max(...mine), 2)}`)
   }
   const corrections = await Promise.all(listeners.map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { corrections: number } } }).aulaDebug.player.corrections)))
-  const underruns = await Promise.all([curator, ...listeners].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
 
   console.log(`sync: ${PAGES} pages (1 curator), clocks off by up to ±5 s and ±300 ppm, ${SECONDS} s of 24/96`)
   console.log(`sync offset to curator at the output: p50 ${fmt(percentile(all, 50), 3)} ms, p95 ${fmt(percentile(all, 95), 3)} ms, max ${fmt(Math.max(...all), 3)} ms (${all.length} points)`)
@@ -143,8 +155,13 @@ try {
   console.log(`sync listeners' own view (state / offset / round trip / skew): ${estimates.join(' | ')}`)
   console.log(`sync join→audible (mid-track, from opening the link): ${fmt(joinToAudible, 0)} ms`)
   console.log(`sync mid-track joiner's steps (ms after opening the link): ${marks}`)
+  console.log(`sync mid-track joiner's clock estimate when it placed: ${joinClock}`)
   console.log(`sync drift corrections per listener: ${corrections.join(', ')}`)
-  console.log(`sync underruns per page (curator first): ${underruns.join(', ')}; points in silence per listener: ${caps.map((c) => silentPoints.get(c) ?? 0).join(', ')}`)
+  console.log(
+    `sync underruns per page (curator first): ${underruns.join(', ')}; points in silence per listener: ${caps.map((c) => silentPoints.get(c) ?? 0).join(', ')}` +
+      `; points with no output reading near (a stalled page): ${caps.map((c) => unreadPoints.get(c) ?? 0).join(', ')}`,
+  )
+  console.log(`sync underruns at (s after Play; curator first): ${underrunTimes.map((t) => t || '-').join(' | ')}`)
 } finally {
   await stage.dispose()
 }

@@ -46,15 +46,19 @@ test('listeners with skewed clocks hear the same samples within 1 ms, joiners mi
   await ana.waitForTimeout(5000)
   await screenshot(bo, 'sync-listener')
 
+  // Nobody's audio ran dry: the swarm keeps seconds of the track ahead of every play head.
+  const underruns = await Promise.all([ana, bo, cy, dee].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
+  assert.equal(underruns, [0, 0, 0, 0], 'underruns per page (Ana, Bo, Cy, Dee)')
   const [ref, ...caps] = (await Promise.all([ana, bo, cy, dee].map(readCaptures))).map((c) => c[0]!)
   const all: number[] = []
   for (const [name, cap] of [['Bo', caps[0]], ['Cy', caps[1]], ['Dee (joined mid-track)', caps[2]]] as const) {
     const offs = outputOffsetsMs(ref!, cap!)
     assert.ok(offs.length >= 4, `${name}: heard the curator's samples (${offs.length} points matched)`)
     console.log(`  ${name}: output offset to curator ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
-    // Every point within 1 ms but at most one: on this shared 2-core machine a
-    // lone underrun (then corrected) can land in a matched stretch; it is
-    // printed above, and two of them fail the test.
+    // Every point within 1 ms but at most one. With no underrun anywhere (above),
+    // a lone point off by several ms between neighbours within 0.05 ms is the
+    // measurement: getOutputTimestamp readings taken around a stall of this
+    // shared renderer (seen at 6.7 and 16.9 ms). It is printed; two fail.
     const off = offs.filter((x) => Math.abs(x) > 1)
     assert.ok(off.length <= 1, `${name} is off the curator at the output by ${off.map((x) => x.toFixed(3)).join(', ')} ms`)
     all.push(...offs)

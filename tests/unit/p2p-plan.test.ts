@@ -6,6 +6,7 @@ import {
   deadlineOf,
   pieceBytes,
   pieceLayout,
+  ownerOf,
   planOriginFetches,
   urgentWindow,
   type OriginPlanInput,
@@ -19,6 +20,10 @@ const layout = pieceLayout(16 * 64 * KiB + 100, 64 * KiB)
 const timeline = { playing: true, positionSec: 0, atMs: 1000, bytesPerSecond: 64 * KiB }
 
 function plan(over: Partial<OriginPlanInput> = {}): number[] {
+  return picks(over).map((p) => p.piece)
+}
+
+function picks(over: Partial<OriginPlanInput> = {}) {
   return planOriginFetches({
     now: 0,
     layout,
@@ -27,6 +32,7 @@ function plan(over: Partial<OriginPlanInput> = {}): number[] {
     have: () => false,
     fetching: () => false,
     heldByPeer: () => false,
+    mine: () => false,
     originEtaMs: () => 100,
     jitter: () => 0,
     slots: 8,
@@ -80,6 +86,42 @@ test('jitter spreads the moment two listeners ask for the same piece', () => {
   const config = { ...DEFAULT_ORIGIN_PLAN, unheldLeadMs: 500, jitterMs: 300 }
   assert.equal(plan({ now: 250, config, jitter: () => 0 }), [], 'no spread: asks at 400')
   assert.equal(plan({ now: 250, config, jitter: () => 0.9 }), [0], 'spread 270 ms: asks by 130')
+})
+
+test('far ahead, only the piece\'s owner asks the origin; the others wait for it', () => {
+  const config = { ...DEFAULT_ORIGIN_PLAN, unheldLeadMs: 500, jitterMs: 0, aheadLeadMs: 8000 }
+  // At 0 ms pieces 0…7 are due within 100 + 8000 ms.
+  assert.equal(plan({ config, mine: (p) => p % 2 === 0 }), [0, 2, 4, 6])
+  assert.equal(plan({ config, mine: () => false }), [], 'not the owner of any: the short lead applies')
+  assert.equal(plan({ config, mine: () => true, aheadSlots: 2 }), [0, 1], 'early fetches are few at a time')
+  assert.equal(
+    picks({ now: 500, config, mine: () => true, aheadSlots: 1 }),
+    [
+      { piece: 0, why: 'due' },
+      { piece: 1, why: 'ahead' },
+    ],
+    'a piece due soon is never held back by the early ones',
+  )
+})
+
+test('rendezvous owner: every listener with the same peers picks the same one, and pieces spread', () => {
+  const ids = Array.from({ length: 10 }, (_, i) => `2d5757303230372d${i.toString(16).padStart(8, '0')}`)
+  const counts = new Map<string, number>()
+  for (let piece = 0; piece < 1000; piece++) {
+    const owner = ownerOf(ids, piece)!
+    assert.is(ownerOf([...ids].reverse(), piece), owner, 'order of the peer list does not matter')
+    counts.set(owner, (counts.get(owner) ?? 0) + 1)
+  }
+  assert.is(counts.size, 10)
+  for (const n of counts.values()) assert.ok(n > 60 && n < 140, `each owns about a tenth: ${[...counts.values()]}`)
+  // A peer leaving moves only its own pieces.
+  const gone = ids[3]!
+  const rest = ids.filter((id) => id !== gone)
+  for (let piece = 0; piece < 200; piece++) {
+    const before = ownerOf(ids, piece)
+    if (before !== gone) assert.is(ownerOf(rest, piece), before)
+  }
+  assert.is(ownerOf([], 1), undefined)
 })
 
 test('a slow origin is asked earlier', () => {

@@ -68,6 +68,15 @@ export interface OriginPlanConfig {
    * so listeners starting together do not each fetch seconds of audio.
    */
   connectedLeadMs: number
+  /**
+   * Once connected, each piece far ahead has one owner among this listener
+   * and its peers (rendezvous hashing, `mine`); the owner fetches it from the
+   * origin this long before its deadline and the rest get it from the owner.
+   * This is the swarm's buffer: without it nobody holds a byte further ahead
+   * than connectedLeadMs, so a stalled page or server starves everyone at
+   * once. One owner per piece keeps the origin at about one copy.
+   */
+  aheadLeadMs: number
   /** For a piece some peer holds: how long before (deadline − origin time) to give up on peers. */
   heldLeadMs: number
   /**
@@ -83,6 +92,7 @@ export interface OriginPlanConfig {
 export const DEFAULT_ORIGIN_PLAN: OriginPlanConfig = {
   unheldLeadMs: 500,
   connectedLeadMs: 2500,
+  aheadLeadMs: 10000,
   heldLeadMs: 200,
   jitterMs: 150,
   horizonPieces: 512,
@@ -99,22 +109,41 @@ export interface OriginPlanInput {
   fetching: (piece: number) => boolean
   /** Some connected peer has announced it. */
   heldByPeer: (piece: number) => boolean
+  /** This listener owns the piece among the peers it is connected to (false with no peers). */
+  mine: (piece: number) => boolean
   /** Expected time (ms) for the origin to deliver `bytes`, measured. */
   originEtaMs: (bytes: number) => number
   /** This listener's spread for a piece, in [0, 1). */
   jitter: (piece: number) => number
   /** Origin fetches that may start now. */
   slots: number
+  /**
+   * Of those, how many may be owned pieces fetched early (beyond the
+   * connected lead): few, so building the buffer never delays a piece that
+   * is due, and the burst when peers connect is spread out.
+   */
+  aheadSlots?: number
   config: OriginPlanConfig
 }
 
+/**
+ * A piece to fetch from the origin now, and why: `held` a peer had it and
+ * ran out of time, `due` nobody holds it and it is due soon, `ahead` this
+ * listener owns it and fetches it early for the swarm's buffer.
+ */
+export interface OriginPick {
+  piece: number
+  why: 'held' | 'due' | 'ahead'
+}
+
 /** Pieces to fetch from the origin now, most urgent first. */
-export function planOriginFetches(input: OriginPlanInput): number[] {
+export function planOriginFetches(input: OriginPlanInput): OriginPick[] {
   const { now, layout, config: c } = input
-  const picks: number[] = []
+  const picks: OriginPick[] = []
   if (input.slots <= 0) return picks
   const end = Math.min(layout.count, input.from + c.horizonPieces)
-  const widest = c.unheldLeadMs + c.jitterMs
+  const widest = Math.max(c.aheadLeadMs, c.unheldLeadMs + c.jitterMs)
+  let aheadSlots = input.aheadSlots ?? Infinity
   for (let p = Math.max(0, input.from); p < end; p++) {
     if (input.have(p) || input.fetching(p)) continue
     const slack = input.deadline(p) - now
@@ -122,11 +151,17 @@ export function planOriginFetches(input: OriginPlanInput): number[] {
     const eta = input.originEtaMs(pieceBytes(layout, p))
     // Deadlines grow with p: once even the widest lead is not reached, no later piece is due either.
     if (slack > eta + widest) break
-    const lead = input.heldByPeer(p) ? c.heldLeadMs : c.unheldLeadMs + c.jitterMs * input.jitter(p)
-    if (slack <= eta + lead) {
-      picks.push(p)
-      if (picks.length >= input.slots) break
+    let why: OriginPick['why'] = 'due'
+    if (input.heldByPeer(p)) {
+      if (slack > eta + c.heldLeadMs) continue
+      why = 'held'
+    } else if (slack > eta + c.unheldLeadMs + c.jitterMs * input.jitter(p)) {
+      if (aheadSlots <= 0 || slack > eta + c.aheadLeadMs || !input.mine(p)) continue
+      aheadSlots--
+      why = 'ahead'
     }
+    picks.push({ piece: p, why })
+    if (picks.length >= input.slots) break
   }
   return picks
 }
@@ -151,4 +186,37 @@ export function urgentWindow(input: {
   const cap = Math.min(layout.count - 1, from + input.maxPieces - 1)
   while (to < cap && input.deadline(to + 1) - input.now <= input.windowMs) to++
   return { from, to }
+}
+
+/**
+ * Rendezvous (highest random weight) hashing: the id whose hash with `piece`
+ * is highest owns it. Every listener connected to the same peers picks the
+ * same owner without a word exchanged, and a peer leaving moves only its own
+ * pieces. FNV-1a is enough: ids are random, and a clash costs one duplicate
+ * origin fetch at worst.
+ */
+export function ownerOf(ids: readonly string[], piece: number): string | undefined {
+  let best: string | undefined
+  let bestScore = -1
+  for (const id of ids) {
+    const score = fnv1a(`${id}:${piece}`)
+    if (score > bestScore || (score === bestScore && best !== undefined && id < best)) {
+      best = id
+      bestScore = score
+    }
+  }
+  return best
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  // A final avalanche: ids differing in their last characters would otherwise score alike.
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  return h >>> 0
 }

@@ -68,6 +68,8 @@ const RETRY_MS = 500
  * and origin bytes from 1.04-1.47× the track to 1.04-1.07×.
  */
 const ORIGIN_BACKOFF_MS = 40
+/** Owned pieces fetched early at a time (piece-plan's aheadSlots). */
+const AHEAD_IN_FLIGHT = 1
 
 export class SwarmByteSource implements ByteSource {
   private readonly now: () => number
@@ -75,6 +77,8 @@ export class SwarmByteSource implements ByteSource {
   private readonly config: OriginPlanConfig
   private readonly random: () => number
   private readonly fetching = new Set<number>()
+  /** Of `fetching`, the owned pieces fetched early to build the swarm's buffer. */
+  private readonly fetchingAhead = new Set<number>()
   /** Picked for the origin, waiting out ORIGIN_BACKOFF_MS. */
   private readonly backingOff = new Set<number>()
   private readonly retryAt = new Map<number, number>()
@@ -387,14 +391,17 @@ export class SwarmByteSource implements ByteSource {
       have: (p) => pieces.has(p),
       fetching: (p) => this.fetching.has(p) || this.backingOff.has(p) || (this.retryAt.get(p) ?? 0) > now,
       heldByPeer: (p) => pieces.heldByPeer(p),
+      mine: (p) => pieces.owns(p),
       originEtaMs: (b) => origin.etaMs(b),
       jitter: (p) => this.jitterOf(p),
       slots,
+      aheadSlots: AHEAD_IN_FLIGHT - this.fetchingAhead.size,
       config: pieces.peers > 0 ? { ...this.config, unheldLeadMs: Math.max(this.config.unheldLeadMs, this.config.connectedLeadMs) } : this.config,
     })
-    for (const p of picks) {
-      // A held piece is at its last call: no more waiting.
-      if (pieces.heldByPeer(p)) this.fetchFromOrigin(origin, pieces, meta, p)
+    for (const { piece: p, why } of picks) {
+      if (why === 'ahead') this.fetchingAhead.add(p)
+      // A held piece is at its last call, and an owned one is nobody else's: no more waiting.
+      if (why !== 'due') this.fetchFromOrigin(origin, pieces, meta, p)
       else this.backOff(origin, pieces, meta, p)
     }
   }
@@ -423,6 +430,7 @@ export class SwarmByteSource implements ByteSource {
       })
       .finally(() => {
         this.fetching.delete(index)
+        this.fetchingAhead.delete(index)
         this.tick()
       })
   }

@@ -18,7 +18,7 @@ import type WebTorrent from 'webtorrent'
 import { ORIGIN_INTENT_EXTENSION, ORIGIN_INTENT_TTL_MS, type ByteOrigin } from '../../../../protocol/index.ts'
 import { originIntentExtension, type ExtensionConstructor, type OriginIntentHandler } from './origin-intent.ts'
 import { PieceBlame } from './piece-blame.ts'
-import { pieceBytes, pieceLayout, type PieceLayout } from './piece-plan.ts'
+import { ownerOf, pieceBytes, pieceLayout, type PieceLayout } from './piece-plan.ts'
 import type { TrackTorrent } from './track-torrent.ts'
 
 interface TorrentInternals {
@@ -95,6 +95,21 @@ export class TorrentPieces {
       const ext = (w as unknown as Record<string, OriginIntentHandler | undefined>)[ORIGIN_INTENT_EXTENSION]
       if (!w.destroyed) ext?.send(index)
     }
+  }
+
+  /**
+   * This listener is the one among itself and its connected peers that
+   * fetches the piece from the origin far ahead (piece-plan.ts ownerOf).
+   * Only peers running this app count: they are the ones that take a turn.
+   */
+  owns(index: number): boolean {
+    const self = (this.torrent as unknown as { client?: { peerId?: string } }).client?.peerId
+    if (!self) return false
+    const ids = [self]
+    for (const w of this.torrent.wires) {
+      if (!w.destroyed && w.peerId && ORIGIN_INTENT_EXTENSION in ((w as unknown as { peerExtendedHandshake?: { m?: object } }).peerExtendedHandshake?.m ?? {})) ids.push(w.peerId)
+    }
+    return ids.length > 1 && ownerOf(ids, index) === self
   }
 
   get peers(): number {

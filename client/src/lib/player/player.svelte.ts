@@ -499,6 +499,7 @@ export class Player {
 
   private underrun(framesCut: number): void {
     this.underruns++
+    performance.mark('aula:underrun')
     const ms = (framesCut / (this.output?.ctx.sampleRate ?? 1)) * 1000
     this.notice('underrun', `Playback ran dry: ${ms.toFixed(0)} ms of audio arrived too late and was skipped.`)
   }

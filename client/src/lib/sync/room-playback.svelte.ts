@@ -58,6 +58,8 @@ export class RoomPlayback {
   private appliedAt = 0
   private toldLobby: string | null = null
   private waitingForClock = false
+  /** The first placement on this page has marked how its clock estimate stood (bench/sync steps). */
+  private clockMarked = false
   private destroyed = false
   private lastSeq = -1
   /**
@@ -311,6 +313,10 @@ export class RoomPlayback {
     const est = clock.estimate(syncNow())
     const rough = !est || est.uncertaintyMs + est.asymmetryBoundMs > PLACE_MAX_UNCERTAINTY_MS
     if (rough && performance.now() - this.appliedAt < PLACE_WAIT_MAX_MS) return null
+    if (!this.clockMarked) {
+      this.clockMarked = true
+      performance.mark(rough ? 'aula:clock-rough' : 'aula:clock-good', { detail: { ...est, ...clock.stats } })
+    }
     return clock.toListener(curatorMs)
   }
 
