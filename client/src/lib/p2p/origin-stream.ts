@@ -16,9 +16,12 @@ export class OriginStream {
     private readonly signal: AbortSignal,
   ) {}
 
-  async open(start: number): Promise<void> {
-    const res = await this.fetchImpl(this.url, { headers: start > 0 ? { Range: `bytes=${start}-` } : {}, signal: this.signal })
-    if (!res.ok || !res.body || (start > 0 && res.status !== 206)) throw new SwarmError('origin_failed', `HTTP ${res.status}`)
+  /** Streams bytes [start, end) (to the end of the file without `end`) through read(). */
+  async open(start: number, end?: number): Promise<void> {
+    const ranged = start > 0 || end !== undefined
+    const range = end === undefined ? `bytes=${start}-` : `bytes=${start}-${end - 1}`
+    const res = await this.fetchImpl(this.url, { headers: ranged ? { Range: range } : {}, signal: this.signal })
+    if (!res.ok || !res.body || (ranged && res.status !== 206)) throw new SwarmError('origin_failed', `HTTP ${res.status}`)
     this.reader = res.body.getReader()
   }
 

@@ -102,9 +102,14 @@ export class SwarmByteSource implements ByteSource {
   private readonly needNow = new Set<number>()
   /** read() was called: until then (a head read, a seek) nothing is planned past needNow. */
   private reading = false
+  /** read() has returned bytes once (marked for bench/sync). */
+  private delivered = false
   /** Without a swarm: the origin streamed (null while the swarm works). */
   private fallback: OriginStream | null = null
   private readonly direct: OriginStream | null
+  /** The origin while the swarm sets up (bridge()), and the byte its open range has reached. */
+  private readonly bridgeStream: OriginStream | null
+  private bridgeAt = -1
   private bytesFromCache = 0
   private piecesLate = 0
   private timer: ReturnType<typeof setInterval> | undefined
@@ -120,12 +125,13 @@ export class SwarmByteSource implements ByteSource {
     const fetchFn = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
     this.origin = opts.originUrl ? new OriginFetcher(opts.originUrl, fetchFn, this.now) : null
     this.direct = opts.originUrl ? new OriginStream(opts.originUrl, fetchFn, this.abort.signal) : null
+    this.bridgeStream = opts.originUrl ? new OriginStream(opts.originUrl, fetchFn, this.abort.signal) : null
     this.config = { ...DEFAULT_ORIGIN_PLAN, ...opts.plan }
     this.random = opts.random ?? Math.random
   }
 
   get bytesFromOrigin(): number {
-    return (this.origin?.bytes ?? 0) + (this.direct?.bytes ?? 0)
+    return (this.origin?.bytes ?? 0) + (this.direct?.bytes ?? 0) + (this.bridgeStream?.bytes ?? 0)
   }
 
   counters(): SwarmCounters {
@@ -153,6 +159,16 @@ export class SwarmByteSource implements ByteSource {
   }
 
   async read(): Promise<Uint8Array | null> {
+    if (!this.reading) performance.mark('aula:src-read')
+    const bytes = await this.next()
+    if (bytes && !this.delivered) {
+      this.delivered = true
+      performance.mark('aula:src-bytes', { detail: { bridging: this.bridging, cached: !!this.cached, peers: this.pieces?.peers ?? 0 } })
+    }
+    return bytes
+  }
+
+  private async next(): Promise<Uint8Array | null> {
     if (this.closed) return null
     this.reading = true
     this.timeline ??= { playing: true, positionSec: 0, atMs: this.now() + (this.opts.startupMs ?? 750), bytesPerSecond: this.bytesPerSecond() }
@@ -161,19 +177,22 @@ export class SwarmByteSource implements ByteSource {
     if (!this.started) await this.lookup
     if (!this.started && this.direct && !this.cached) {
       // A listener never waits on swarm set-up (torrent fetch, WebTorrent) to
-      // hear the start: the origin bridges, a piece-sized range at a time.
+      // hear the start: the origin bridges (bridge()).
       this.bridging ||= !(await Promise.race([this.init.then(() => true), delay(BRIDGE_AFTER_MS).then(() => false)]))
       // Only what the origin plan would fetch anyway (unheld pieces this close
       // to their deadline): a reader further ahead waits for the swarm.
       const early = deadlineOf(this.timeline, this.nextByte) - this.now() - (this.config.unheldLeadMs + this.config.jitterMs)
       if (this.bridging && !this.started && !this.closed) {
-        if (early <= 0) return this.bridge(this.direct)
+        // A range already asked for is read out whatever its timing: it costs nothing more.
+        const open = this.bridgeStream!.opened && this.bridgeAt === this.nextByte
+        if (early <= 0 || open) return this.bridge(this.bridgeStream!)
         // Not due yet (or paused: never due): wait for the swarm, or until it is.
         await (Number.isFinite(early) ? Promise.race([this.init, delay(early)]) : this.init)
-        return this.read()
+        return this.next()
       }
     }
     await this.init
+    this.bridgeStream?.cancel()
     if (this.closed) return null
     if (this.cached) return this.readCached(this.cached)
     if (this.fallback) {
@@ -205,6 +224,7 @@ export class SwarmByteSource implements ByteSource {
   seek(startByte: number): void {
     if (!Number.isSafeInteger(startByte) || startByte < 0) throw new RangeError(`bad seek offset ${startByte}`)
     this.fallback?.cancel() // reopened at the new offset by the next read()
+    this.bridgeStream?.cancel()
     this.nextByte = startByte
     this.tick()
   }
@@ -251,8 +271,10 @@ export class SwarmByteSource implements ByteSource {
    * the decoder needs, as pieces due now, so a joiner asks the origin at
    * once for what no peer holds yet.
    */
-  readHead(codec: TrackCodec): Promise<FileHead> {
-    return readHeadByRanges(codec, (from, to) => this.readRange(from, to))
+  async readHead(codec: TrackCodec): Promise<FileHead> {
+    const head = await readHeadByRanges(codec, (from, to) => this.readRange(from, to))
+    performance.mark('aula:head')
+    return head
   }
 
   /** Idempotent. The torrent stays with the SwarmClient (and keeps seeding). */
@@ -263,22 +285,38 @@ export class SwarmByteSource implements ByteSource {
     this.unsubscribe?.()
     this.abort.abort()
     this.fallback?.cancel()
+    this.bridgeStream?.cancel()
     this.wakeClosed?.()
   }
 
   /**
-   * The rest of the piece `nextByte` is in, straight from the origin: not
-   * checked per piece (no torrent yet), as the library's HTTP stream never
-   * was; the player checks the whole file's SHA-256 when it reads from the start.
+   * The next bytes straight from the origin, streamed from one range request
+   * that covers what is due within the lead (whole pieces), not a request
+   * per piece: on a busy page each round trip costs a tick or more, and the
+   * decoder wants ~0.3 s of audio before the first sound. Not checked per
+   * piece (no torrent yet), as the library's HTTP stream never was; the
+   * player checks the whole file's SHA-256 when it reads from the start.
    */
   private async bridge(origin: OriginStream): Promise<Uint8Array | null> {
-    const step = this.opts.pieceLength ?? SWARM_PIECE_LENGTH
     const from = this.nextByte
-    if (from >= this.opts.track.bytes) return null
-    const bytes = await origin.range(from, Math.min(this.opts.track.bytes, (Math.floor(from / step) + 1) * step))
-    if (this.nextByte !== from) return this.read() // seek() came meanwhile
+    const total = this.opts.track.bytes
+    if (from >= total) return null
+    if (!origin.opened || from !== this.bridgeAt) {
+      origin.cancel()
+      const step = this.opts.pieceLength ?? SWARM_PIECE_LENGTH
+      const span = Math.max(step, (this.bytesPerSecond() * (this.config.unheldLeadMs + this.config.jitterMs)) / 1000)
+      await origin.open(from, Math.min(total, Math.ceil((from + span) / step) * step))
+      this.bridgeAt = from
+    }
+    const bytes = await origin.read()
+    if (this.nextByte !== from) return this.next() // seek() came meanwhile
+    if (!bytes) {
+      origin.cancel() // this range is done: the swarm, or another range
+      return this.next()
+    }
     this.nextByte += bytes.byteLength
-    return bytes.byteLength > 0 ? bytes : null
+    this.bridgeAt = this.nextByte
+    return bytes
   }
 
   /** The piece the next read() starts in. */

@@ -32,6 +32,8 @@ export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused'
 export type Placement = (index: number, out: AudioOutput) => number | null
 
 const TICK_MS = 40
+/** Segments whose first decoded audio has been marked (bench/sync steps). */
+const firstDecoded = new WeakSet<object>()
 /**
  * Web Audio gets nodes this far ahead: a main thread stalled for less than
  * this (a busy machine, a background tab's throttled timers) loses nothing.
@@ -413,6 +415,10 @@ export class Player {
     seg.stream.pull().then(
       (chunks) => {
         seg.pulling = false
+        if (chunks && chunks.length > 0 && !firstDecoded.has(seg)) {
+          firstDecoded.add(seg)
+          performance.mark('aula:decoded')
+        }
         if (chunks) seg.accept(chunks)
         if (seg.stream.truncatedNote && this.segments.includes(seg)) this.notice('integrity', seg.stream.truncatedNote)
         this.tick()
