@@ -3,7 +3,7 @@
  * validates what it receives: a peer is as untrusted as any network input.
  */
 import * as v from 'valibot'
-import { Anchor, Millis, Seq } from './anchor.ts'
+import { Anchor, Millis, Seq, TrackId } from './anchor.ts'
 import { LIMITS } from './limits.ts'
 import { protocolError } from './errors.ts'
 import { parseWith, type Parsed } from './parse.ts'
@@ -42,6 +42,12 @@ export const PeerMessage = v.variant('type', [
   v.object({ type: v.literal('clock.req'), seq: Seq, t0: Millis }),
   v.object({ type: v.literal('clock.res'), seq: Seq, t0: Millis, t1: Millis, t2: Millis }),
   Anchor,
+  /**
+   * A listener holds the track the curator cued (paused at its first frame)
+   * decoded and ready to sound: the curator starts a cold track for
+   * everyone once all its links said so (room-playback's startAtTop).
+   */
+  v.object({ type: v.literal('cue.ready'), trackId: TrackId }),
   /** A listener's view of its own sync, sent to the curator, who shares the table. */
   v.object({ type: v.literal('sync.report'), report: SyncReport }),
   v.object({

@@ -11,7 +11,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
-import { outputOffsetsMs, readCaptures } from '../support/capture.ts'
+import { firstSound, outputOffsetsMs, readCaptures } from '../support/capture.ts'
 import { createRoom, joinFromLink, screenshot, withClock } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
@@ -50,6 +50,12 @@ test('listeners with skewed clocks hear the same samples within 1 ms, joiners mi
   const underruns = await Promise.all([ana, bo, cy, dee].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
   assert.equal(underruns, [0, 0, 0, 0], 'underruns per page (Ana, Bo, Cy, Dee)')
   const [ref, ...caps] = (await Promise.all([ana, bo, cy, dee].map(readCaptures))).map((c) => c[0]!)
+  // Those there at Play heard the track from its first sample (frame 0 of the ramp is −1.0),
+  // not from wherever the audio happened to arrive after a short lead.
+  for (const [name, cap] of [['Ana', ref], ['Bo', caps[0]], ['Cy', caps[1]]] as const) {
+    const first = cap!.L[firstSound(cap!.L)]
+    assert.is(first, -1, `${name} began at ramp value ${first}, not at the track's first sample`)
+  }
   const all: number[] = []
   for (const [name, cap] of [['Bo', caps[0]], ['Cy', caps[1]], ['Dee (joined mid-track)', caps[2]]] as const) {
     const offs = outputOffsetsMs(ref!, cap!)

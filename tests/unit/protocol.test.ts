@@ -53,6 +53,8 @@ test('peer messages: valid, malformed, non-JSON and oversize', () => {
   assert.not.ok(parsePeerMessage('{not json').ok)
   assert.not.ok(parsePeerMessage(JSON.stringify({ type: 'clock.req', seq: -1, t0: 1 })).ok)
   assert.not.ok(parsePeerMessage(JSON.stringify({ type: 'clock.res', seq: 1, t0: 1, t1: 'x', t2: 2 })).ok)
+  assert.ok(parsePeerMessage(JSON.stringify({ type: 'cue.ready', trackId: 'a'.repeat(16) })).ok)
+  assert.not.ok(parsePeerMessage(JSON.stringify({ type: 'cue.ready', trackId: '../etc/passwd' })).ok, 'a cue.ready names a track id, nothing else')
   const big = parsePeerMessage('x'.repeat(LIMITS.maxPeerMessageBytes + 1))
   assert.equal(big.ok ? null : big.error.code, 'message_too_large')
 })

@@ -20,7 +20,7 @@ import { HttpByteSource, type ByteSource } from './byte-source.ts'
 import { frameAtOrAfter } from './frame-time.ts'
 import { Segment } from './segment.ts'
 import { TrackStream } from './track-stream.ts'
-import { segmentServes, warmEntry, WarmSlot, type Cue } from './warm-start.ts'
+import { segmentServes, warmEnough, warmEntry, WarmSlot, type Cue } from './warm-start.ts'
 
 export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused'
 
@@ -109,6 +109,7 @@ export class Player {
    * then the entry after it is the one held warm.
    */
   private cued: Cue | null = null
+  private outputOpening: { rate: number; done: Promise<void> } | null = null
 
   get queueTracks(): readonly Track[] {
     return this.queue
@@ -188,6 +189,24 @@ export class Player {
     this.cued = { index, fromFrame: Math.max(0, Math.floor(fromFrame)) }
     this.timer ??= setInterval(() => this.tick(), TICK_MS)
     this.tick()
+    // The output opens now too: a context that has run a while maps its frames
+    // to output time steadily, and a start then lands on its exact frame.
+    const track = tracks[index]
+    if (track) {
+      void outputDeviceRate()
+        .then((rate) => {
+          this.deviceRate = rate
+          return this.status === 'idle' && this.cued ? this.ensureOutput(track.sampleRate) : undefined
+        })
+        .catch(() => {})
+    }
+  }
+
+  /** Whether starting `track` at `fromFrame` now would begin on audio already decoded (held warm). */
+  isWarm(track: Track, fromFrame = 0): boolean {
+    // A gapless successor already decoding, not yet handed to Web Audio, serves as well (see start()).
+    const held = [this.warm.segment, ...this.segments.filter((s) => s.untouched)]
+    return held.some((seg) => !!seg && segmentServes(seg, track, fromFrame) && warmEnough(seg.stream.startFrame, seg.stream.framesDecoded, seg.stream.ended, track.sampleRate))
   }
 
   /** Silence, keeping the output open for what comes next. */
@@ -290,7 +309,20 @@ export class Player {
     }
   }
 
-  private async ensureOutput(rate: number): Promise<void> {
+  /** One output opening at a time: a cue and the start that follows it share it. */
+  private ensureOutput(rate: number): Promise<void> {
+    const pending = this.outputOpening
+    if (pending?.rate === rate) return pending.done
+    const done = (pending?.done.catch(() => {}) ?? Promise.resolve()).then(() => this.openOutputAt(rate))
+    const entry = { rate, done }
+    this.outputOpening = entry
+    void done.finally(() => {
+      if (this.outputOpening === entry) this.outputOpening = null
+    }).catch(() => {})
+    return done
+  }
+
+  private async openOutputAt(rate: number): Promise<void> {
     if (this.output && this.output.ctx.sampleRate === rate && !this.output.refused) return
     void this.output?.ctx.close().catch(() => {})
     this.output = null

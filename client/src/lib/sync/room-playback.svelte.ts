@@ -28,6 +28,12 @@ type AnchorMessage = Extract<PeerMessage, { type: 'anchor' }>
  * have covered that either, and with warm start it buys nothing, so 150 stays.
  */
 export const LEAD_MS = 150
+/**
+ * A track nobody holds warm is first cued (paused at its first frame, so
+ * every page fetches and decodes its opening), then played once the
+ * curator's page holds it, or after this long whatever it holds.
+ */
+const COLD_WAIT_MAX_MS = 2000
 const HEARTBEAT_MS = 2000
 /** A listener starts sound once its clock estimate is this good (ms)… */
 const PLACE_MAX_UNCERTAINTY_MS = 2
@@ -58,6 +64,10 @@ export class RoomPlayback {
   private appliedAt = 0
   private toldLobby: string | null = null
   private waitingForClock = false
+  /** A cold start waiting for every page to hold its track warm (startAtTop); any other action cancels it. */
+  private pendingStart: { trackId: string; ready: Set<string> } | null = null
+  /** The cued track this listener told the curator it holds ready. */
+  private toldReady: string | null = null
   /** The first placement on this page has marked how its clock estimate stood (bench/sync steps). */
   private clockMarked = false
   private destroyed = false
@@ -138,6 +148,7 @@ export class RoomPlayback {
     const a = this.anchor
     const now = syncNow()
     if (how === 'stop' || tracks.length === 0) {
+      this.pendingStart = null
       this.publish({ queue: tracks, index: 0, state: 'stopped', positionFrames: 0, atCuratorTime: now })
       return
     }
@@ -147,14 +158,74 @@ export class RoomPlayback {
       return
     }
     const playing = !a || a.state !== 'paused'
-    this.publish({ queue: tracks, index, state: playing ? 'playing' : 'paused', positionFrames: 0, atCuratorTime: now + (playing ? LEAD_MS : 0) })
+    if (playing) this.startAtTop(tracks, index)
+    else this.publish({ queue: tracks, index, state: 'paused', positionFrames: 0, atCuratorTime: now })
   }
 
   play(queue: Track[], index: number): void {
-    this.publish({ queue: queue.map((t) => t.id), index, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
+    this.startAtTop(
+      queue.map((t) => t.id),
+      index,
+    )
+  }
+
+  /**
+   * Everyone hears queue[index] from its first frame. Held warm here (the
+   * next entry, a cued one), it sounds LEAD_MS after the click. Cold, a
+   * 150 ms lead would have every page fetch and decode inside it and start
+   * up to a second into the song (in step, its opening cut): so the room
+   * first cues it, paused at frame 0, every listener says `cue.ready` once
+   * it holds the opening decoded, and it plays when this page and every
+   * linked one are ready (or after COLD_WAIT_MAX_MS, whoever is not).
+   */
+  private startAtTop(queue: string[], index: number): void {
+    this.pendingStart = null
+    const track = libraryTracks().find((t) => t.id === queue[index])
+    if (!track || this.player.isWarm(track, 0)) {
+      this.publish({ queue, index, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
+      return
+    }
+    const pending = { trackId: track.id, ready: new Set<string>() }
+    this.pendingStart = pending
+    this.publish({ queue, index, state: 'paused', positionFrames: 0, atCuratorTime: syncNow() })
+    const since = performance.now()
+    const check = () => {
+      if (this.pendingStart !== pending) return // Pause, a seek, another start… came meanwhile
+      // Queue edits meanwhile keep the start, as long as the cued entry is still the one at the top.
+      const a = this.anchor
+      if (this.destroyed || !this.isCurator || !a || a.state !== 'paused' || a.queue[a.index] !== track.id || a.positionFrames !== 0) {
+        this.pendingStart = null
+        return
+      }
+      const links = this.session.mesh?.openLinks() ?? []
+      const allReady = this.player.isWarm(track, 0) && links.every((l) => pending.ready.has(l.remoteId))
+      if (!allReady && performance.now() - since < COLD_WAIT_MAX_MS) return void setTimeout(check, 20)
+      this.pendingStart = null
+      this.publish({ queue: a.queue, index: a.index, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
+    }
+    setTimeout(check, 20)
+  }
+
+  /** A listener: tells the curator once the track it cued at frame 0 is held warm here. */
+  private watchCue(a: AnchorMessage): void {
+    const track = this.queue[a.index]
+    if (!track || a.positionFrames !== 0 || this.toldReady === track.id) return
+    const since = performance.now()
+    const check = () => {
+      const now = this.anchor
+      if (this.destroyed || this.isCurator || !now || !sameState(now, a)) return
+      if (this.player.isWarm(track, 0)) {
+        this.toldReady = track.id
+        this.curatorLink()?.send({ type: 'cue.ready', trackId: track.id })
+        return
+      }
+      if (performance.now() - since < COLD_WAIT_MAX_MS) setTimeout(check, 20)
+    }
+    check()
   }
 
   pause(): void {
+    this.pendingStart = null
     const a = this.anchor
     if (!a || a.state !== 'playing') return
     const pos = positionAt(a, this.queue, syncNow())
@@ -163,10 +234,11 @@ export class RoomPlayback {
   }
 
   resume(): void {
+    this.pendingStart = null
     const a = this.anchor
     if (a && this.ended) {
       // The queue played out: Play starts it again from the top.
-      this.publish({ queue: a.queue, index: 0, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
+      this.startAtTop(a.queue, 0)
       return
     }
     if (!a || a.state !== 'paused') return
@@ -179,6 +251,7 @@ export class RoomPlayback {
    * finds a frame to decode from (a seek is a mid-track join).
    */
   seek(index: number, positionFrames: number): void {
+    this.pendingStart = null
     const a = this.anchor
     const track = this.queue[index]
     if (!a || !track || a.state === 'stopped') return
@@ -193,7 +266,7 @@ export class RoomPlayback {
     if (!a) return
     const index = (pos?.index ?? a.index) + 1
     if (index >= a.queue.length) return
-    this.publish({ queue: a.queue, index, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
+    this.startAtTop(a.queue, index)
   }
 
   destroy(): void {
@@ -242,11 +315,15 @@ export class RoomPlayback {
       case 'sync.table':
         if (fromCurator) this.table = m.reports
         return
+      case 'cue.ready':
+        if (this.isCurator && this.pendingStart?.trackId === m.trackId) this.pendingStart.ready.add(from.remoteId)
+        return
     }
   }
 
   private apply(a: AnchorMessage): void {
     performance.mark('aula:anchor')
+    if (a.state !== 'paused') this.toldReady = null
     // The wait for a good clock estimate counts from a new state, not from
     // each retry while waiting for it.
     if (!sameState(a, this.anchor) || this.appliedAt === 0) this.appliedAt = performance.now()
@@ -274,7 +351,10 @@ export class RoomPlayback {
     if (a.state !== 'playing' || !pos) {
       this.player.stop()
       // Paused: what Play would start is held warm, so it sounds within the lead.
-      if (a.state === 'paused') this.player.cue(queue, a.index, a.positionFrames)
+      if (a.state === 'paused') {
+        this.player.cue(queue, a.index, a.positionFrames)
+        if (!this.anchorMine) this.watchCue(a)
+      }
       return
     }
     const index = Math.max(a.index, pos.index)
