@@ -89,6 +89,10 @@ try {
   const marks = await late.evaluate(() =>
     performance.getEntriesByType('mark').filter((m) => m.name.startsWith('aula:')).map((m) => `${m.name.slice(5)} ${m.startTime.toFixed(0)}`).join(', '),
   )
+  const joinLoad = await late.evaluate(() => {
+    const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined
+    return n ? `response ${n.responseEnd.toFixed(0)}, dom-interactive ${n.domInteractive.toFixed(0)}, loaded ${n.loadEventEnd.toFixed(0)}` : ''
+  })
   const joinClock = await late.evaluate(() => JSON.stringify((performance.getEntriesByType('mark').find((m) => m.name.startsWith('aula:clock-')) as PerformanceMark | undefined)?.detail ?? null))
   const estimates = await Promise.all(
     listeners.map((p) => p.evaluate(() => {
@@ -155,6 +159,7 @@ try {
   console.log(`sync listeners' own view (state / offset / round trip / skew): ${estimates.join(' | ')}`)
   console.log(`sync join→audible (mid-track, from opening the link): ${fmt(joinToAudible, 0)} ms`)
   console.log(`sync mid-track joiner's steps (ms after opening the link): ${marks}`)
+  console.log(`sync mid-track joiner's page load (ms after its navigation began): ${joinLoad}`)
   console.log(`sync mid-track joiner's clock estimate when it placed: ${joinClock}`)
   console.log(`sync drift corrections per listener: ${corrections.join(', ')}`)
   console.log(

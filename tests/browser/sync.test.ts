@@ -30,22 +30,40 @@ const status = (page: Page) => page.evaluate(() => (window as unknown as { aulaD
 const nowPlaying = (page: Page) =>
   page.evaluate(() => (window as unknown as { aulaDebug: { player: { nowPlaying: { title: string } | null } } }).aulaDebug.player.nowPlaying?.title ?? null)
 
+const bosClock = { offsetMs: 3000, skewPpm: 200 }
+const cysClock = { offsetMs: -1500, skewPpm: -150 }
+const deesClock = { offsetMs: 700, skewPpm: 90 }
+
 test('listeners with skewed clocks hear the same samples within 1 ms, joiners mid-track too', async () => {
   const ana = await person()
   const link = await createRoom(ana, origin, { room: 'In step', me: 'Ana' })
   const bo = await person()
   const cy = await person()
-  await joinFromLink(bo, withClock(link, 3000, 200), 'Bo')
-  await joinFromLink(cy, withClock(link, -1500, -150), 'Cy')
+  await joinFromLink(bo, withClock(link, bosClock.offsetMs, bosClock.skewPpm), 'Bo')
+  await joinFromLink(cy, withClock(link, cysClock.offsetMs, cysClock.skewPpm), 'Cy')
   await Promise.all([waitLocked(bo), waitLocked(cy)])
 
   await ana.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
   await ana.waitForTimeout(3000)
   const dee = await person()
-  await joinFromLink(dee, withClock(link, 700, 90), 'Dee')
+  await joinFromLink(dee, withClock(link, deesClock.offsetMs, deesClock.skewPpm), 'Dee')
   await ana.waitForTimeout(5000)
   await screenshot(bo, 'sync-listener')
 
+  // When a listener sits off, this tells whether its clock estimate is wrong
+  // (the distortion in its URL gives the true offset) or something after it
+  // (the output mapping), and what its own corrector sees.
+  for (const [name, p, c] of [['Bo', bo, bosClock], ['Cy', cy, cysClock], ['Dee', dee, deesClock]] as const) {
+    const r = await p.evaluate(({ offsetMs, skewPpm }) => {
+      const dbg = (window as unknown as { aulaDebug: { room: { curatorClock: { estimate(t: number): { offsetMs: number; uncertaintyMs: number } | null } | null }; player: { syncErrorMs: number | null } } }).aulaDebug
+      const perf = performance.now()
+      const est = dbg.room.curatorClock?.estimate(performance.timeOrigin + perf * (1 + skewPpm / 1e6) + offsetMs)
+      // The curator's page runs on the machine clock; this page's is distorted.
+      const truth = -offsetMs - perf * skewPpm * 1e-6
+      return `clock estimate off by ${est ? (est.offsetMs - truth).toFixed(3) : '?'} ms (± ${est?.uncertaintyMs.toFixed(3) ?? '?'}), corrector sees ${dbg.player.syncErrorMs?.toFixed(3) ?? '?'} ms`
+    }, c)
+    console.log(`  ${name}: ${r}`)
+  }
   // Nobody's audio ran dry: the swarm keeps seconds of the track ahead of every play head.
   const underruns = await Promise.all([ana, bo, cy, dee].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
   assert.equal(underruns, [0, 0, 0, 0], 'underruns per page (Ana, Bo, Cy, Dee)')

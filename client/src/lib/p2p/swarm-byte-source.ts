@@ -236,8 +236,13 @@ export class SwarmByteSource implements ByteSource {
    */
   async readRange(from: number, to: number): Promise<Uint8Array> {
     this.init ??= this.start()
-    await this.init
+    await this.lookup
     if (this.cached) return this.cached.slice(from, to)
+    // As for read(): a head read (a join, a seek) does not wait on a slow swarm set-up.
+    if (!this.started && this.direct && !(await Promise.race([this.init.then(() => true), delay(BRIDGE_AFTER_MS).then(() => false)]))) {
+      return this.direct.range(from, to)
+    }
+    await this.init
     const pieces = this.pieces
     const layout = this.layout
     if (!pieces || !layout) {

@@ -305,7 +305,12 @@ export class Player {
     const playing = out.ctx.state === 'running'
     for (const seg of this.segments) {
       if (seg.startFrame === null) continue
-      seg.stream.source.setPlayback?.({ positionSec: (rendered - seg.startFrame) / rate, atMs: t, playing })
+      // Placed but not sounding yet (a join, a seek): it begins only with
+      // START_BUFFER_SEC decoded past now, so its bytes are due that much
+      // sooner than they sound. A swarm source otherwise keeps ~0.2 s of
+      // peer-held pieces ahead, and such a start would wait for seconds.
+      const early = seg === this.segments[0] && seg.scheduledEnd === null ? START_BUFFER_SEC : 0
+      seg.stream.source.setPlayback?.({ positionSec: (rendered - seg.startFrame) / rate + early, atMs: t, playing })
     }
   }
 

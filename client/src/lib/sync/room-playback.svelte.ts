@@ -78,7 +78,8 @@ export class RoomPlayback {
    * after that curator leaves, so playback rides through a hand-off.
    */
   private anchorMine = false
-  private curatorClock: ClockEstimator | null = null
+  /** Our estimate of the curator's clock (null for the curator, and before a link). */
+  curatorClock: ClockEstimator | null = null
   private readonly reports = new Map<string, SyncReport>()
   private readonly disposers: (() => void)[] = []
 
