@@ -132,8 +132,8 @@ export async function readCaptures(page: Page): Promise<Capture[]> {
       R: decode(c.R),
       frameAt: (i: number) => c.F[Math.floor(i / 128)]! + (i % 128),
       outputTimeOfFrame(frame: number) {
-        // The median mapping among readings taken within half a second of that frame.
-        const near = readings.filter((r) => Math.abs(r.frame - frame) <= c.rate / 2).map((r) => r.offset).sort((x, y) => x - y)
+        // The median mapping among readings taken within 1.5 s of that frame.
+        const near = readings.filter((r) => Math.abs(r.frame - frame) <= c.rate * 1.5).map((r) => r.offset).sort((x, y) => x - y)
         const offset = near.length > 0 ? near[Math.floor(near.length / 2)]! : NaN
         return timeOrigin + (frame / c.rate - offset) * 1000
       },
