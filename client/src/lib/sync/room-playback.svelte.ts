@@ -31,7 +31,8 @@ export const LEAD_MS = 150
 /**
  * A track nobody holds warm is first cued (paused at its first frame, so
  * every page fetches and decodes its opening), then played once the
- * curator's page holds it, or after this long whatever it holds.
+ * curator's page and every linked listener hold it (`cue.ready`), or after
+ * this long whoever does not (startAtTop).
  */
 const COLD_WAIT_MAX_MS = 2000
 const HEARTBEAT_MS = 2000
@@ -164,10 +165,7 @@ export class RoomPlayback {
   }
 
   play(queue: Track[], index: number): void {
-    this.startAtTop(
-      queue.map((t) => t.id),
-      index,
-    )
+    this.startAtTop(queue.map((t) => t.id), index)
   }
 
   /**
