@@ -309,8 +309,11 @@ export class SwarmByteSource implements ByteSource {
     if (!origin.opened || from !== this.bridgeAt) {
       origin.cancel()
       const step = this.opts.pieceLength ?? SWARM_PIECE_LENGTH
-      const span = Math.max(step, (this.bytesPerSecond() * (this.config.unheldLeadMs + this.config.jitterMs)) / 1000)
-      await origin.open(from, Math.min(total, Math.ceil((from + span) / step) * step))
+      // Through the byte due at the end of the lead (at least the piece `from` is in), whole pieces.
+      const tl = this.timeline!
+      const dueBy = (tl.positionSec + (this.now() + this.config.unheldLeadMs + this.config.jitterMs - tl.atMs) / 1000) * tl.bytesPerSecond
+      const end = Math.max(from + 1, Math.ceil(dueBy))
+      await origin.open(from, Math.min(total, Math.ceil(end / step) * step))
       this.bridgeAt = from
     }
     const bytes = await origin.read()
