@@ -89,6 +89,13 @@ try {
   const marks = await late.evaluate(() =>
     performance.getEntriesByType('mark').filter((m) => m.name.startsWith('aula:')).map((m) => `${m.name.slice(5)} ${m.startTime.toFixed(0)}`).join(', '),
   )
+  // Whether a listener that sits off has a wrong clock estimate (its distortion gives the truth) or something after it.
+  const clockErrors = await Promise.all(listeners.map((p, i) => p.evaluate(({ offsetMs, skewPpm }) => {
+    const dbg = (window as unknown as { aulaDebug: { room: { curatorClock: { estimate(t: number): { offsetMs: number } | null } | null }; player: { syncErrorMs: number | null } } }).aulaDebug
+    const perf = performance.now()
+    const est = dbg.room.curatorClock?.estimate(performance.timeOrigin + perf * (1 + skewPpm / 1e6) + offsetMs)
+    return `${est ? (est.offsetMs + offsetMs + perf * skewPpm * 1e-6).toFixed(2) : '?'} / ${dbg.player.syncErrorMs?.toFixed(2) ?? '?'}`
+  }, clocks[i + 1]!)))
   const joinLoad = await late.evaluate(() => {
     const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined
     return n ? `response ${n.responseEnd.toFixed(0)}, dom-interactive ${n.domInteractive.toFixed(0)}, loaded ${n.loadEventEnd.toFixed(0)}` : ''
@@ -161,6 +168,7 @@ try {
   console.log(`sync mid-track joiner's steps (ms after opening the link): ${marks}`)
   console.log(`sync mid-track joiner's page load (ms after its navigation began): ${joinLoad}`)
   console.log(`sync mid-track joiner's clock estimate when it placed: ${joinClock}`)
+  console.log(`sync listeners' clock estimate error / what their corrector sees (ms): ${clockErrors.join(' | ')}`)
   console.log(`sync drift corrections per listener: ${corrections.join(', ')}`)
   console.log(
     `sync underruns per page (curator first): ${underruns.join(', ')}; points in silence per listener: ${caps.map((c) => silentPoints.get(c) ?? 0).join(', ')}` +
