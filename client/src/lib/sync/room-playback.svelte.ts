@@ -73,6 +73,8 @@ export class RoomPlayback {
   private waitingForClock = false
   /** A cold start waiting for every page to hold its track warm (startAtTop); any other action cancels it. */
   private pendingStart: { trackId: string; ready: Set<string> } | null = null
+  /** The curator's page is cueing a cold start (the player bar says so instead of offering Play). */
+  starting = $state(false)
   /** The cued track this listener told the curator it holds ready. */
   private toldReady: string | null = null
   /** The first placement on this page has marked how its clock estimate stood (bench/sync steps). */
@@ -156,7 +158,7 @@ export class RoomPlayback {
     const a = this.anchor
     const now = syncNow()
     if (how === 'stop' || tracks.length === 0) {
-      this.pendingStart = null
+      this.setPending(null)
       this.publish({ queue: tracks, index: 0, state: 'stopped', positionFrames: 0, atCuratorTime: now })
       return
     }
@@ -184,14 +186,14 @@ export class RoomPlayback {
    * linked one are ready (or after COLD_WAIT_MAX_MS, whoever is not).
    */
   private startAtTop(queue: string[], index: number): void {
-    this.pendingStart = null
+    this.setPending(null)
     const track = libraryTracks().find((t) => t.id === queue[index])
     if (!track || this.player.isWarm(track, 0)) {
       this.publish({ queue, index, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
       return
     }
     const pending = { trackId: track.id, ready: new Set<string>() }
-    this.pendingStart = pending
+    this.setPending(pending)
     this.publish({ queue, index, state: 'paused', positionFrames: 0, atCuratorTime: syncNow() })
     const since = performance.now()
     const check = () => {
@@ -199,16 +201,21 @@ export class RoomPlayback {
       // Queue edits meanwhile keep the start, as long as the cued entry is still the one at the top.
       const a = this.anchor
       if (this.destroyed || !this.isCurator || !a || a.state !== 'paused' || a.queue[a.index] !== track.id || a.positionFrames !== 0) {
-        this.pendingStart = null
+        this.setPending(null)
         return
       }
       const links = this.session.mesh?.openLinks() ?? []
       const allReady = this.player.isWarm(track, 0) && links.every((l) => pending.ready.has(l.remoteId))
       if (!allReady && performance.now() - since < COLD_WAIT_MAX_MS) return void setTimeout(check, 20)
-      this.pendingStart = null
+      this.setPending(null)
       this.publish({ queue: a.queue, index: a.index, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
     }
     setTimeout(check, 20)
+  }
+
+  private setPending(p: { trackId: string; ready: Set<string> } | null): void {
+    this.pendingStart = p
+    this.starting = p !== null
   }
 
   /** A listener: tells the curator once the track it cued at frame 0 is held warm here. */
@@ -230,7 +237,7 @@ export class RoomPlayback {
   }
 
   pause(): void {
-    this.pendingStart = null
+    this.setPending(null)
     const a = this.anchor
     if (!a || a.state !== 'playing') return
     const pos = positionAt(a, this.queue, syncNow())
@@ -239,7 +246,7 @@ export class RoomPlayback {
   }
 
   resume(): void {
-    this.pendingStart = null
+    this.setPending(null)
     const a = this.anchor
     if (a && this.ended) {
       // The queue played out: Play starts it again from the top.
@@ -256,7 +263,7 @@ export class RoomPlayback {
    * finds a frame to decode from (a seek is a mid-track join).
    */
   seek(index: number, positionFrames: number): void {
-    this.pendingStart = null
+    this.setPending(null)
     const a = this.anchor
     const track = this.queue[index]
     if (!a || !track || a.state === 'stopped') return
