@@ -85,10 +85,6 @@ export class RoomSwarm {
 
   /** The player's byte source for a track of this room. */
   readonly sourceFor = (track: Track): ByteSource => {
-    void this.cache.entries().then(
-      (entries) => this.opts.client.send({ type: 'cache.report', hit: entries.some((e) => e.key === track.sha256) }),
-      () => {},
-    )
     return new SwarmByteSource({
       track,
       swarm: this.swarm,
@@ -97,6 +93,8 @@ export class RoomSwarm {
       originUrl: roomTrack(track.id) ? null : `/api/stream/${track.id}`,
       cache: this.cache,
       onCacheResult: (r) => this.cacheResult(r),
+      // A play, for the server's hit ratio: counted when it sounds, so a warm next entry that is skipped is not one.
+      onSounding: (fromCache) => this.opts.client.send({ type: 'cache.report', hit: fromCache }),
     })
   }
 

@@ -37,6 +37,8 @@ export interface SwarmByteSourceOptions {
   originUrl: string | null
   cache?: TrackCache
   onCacheResult?: (r: PutResult) => void
+  /** The player began sounding the track (once); `fromCache`: it plays from this browser's cache. */
+  onSounding?: (fromCache: boolean) => void
   fetch?: typeof fetch
   /** Monotonic milliseconds; setPlayback's `atMs` is on this clock. */
   now?: () => number
@@ -104,6 +106,7 @@ export class SwarmByteSource implements ByteSource {
   private reading = false
   /** read() has returned bytes once (marked for bench/sync). */
   private delivered = false
+  private soundedOnce = false
   /** Without a swarm: the origin streamed (null while the swarm works). */
   private fallback: OriginStream | null = null
   private readonly direct: OriginStream | null
@@ -151,6 +154,12 @@ export class SwarmByteSource implements ByteSource {
   setPlayback(p: { positionSec: number; atMs: number; playing: boolean }): void {
     this.timeline = { ...p, bytesPerSecond: this.bytesPerSecond() }
     this.tick()
+  }
+
+  sounding(): void {
+    if (this.soundedOnce) return
+    this.soundedOnce = true
+    this.opts.onSounding?.(this.cached !== null)
   }
 
   /** Resolves once a completed track has been offered to the cache (tests, benches). */

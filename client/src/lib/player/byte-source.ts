@@ -31,6 +31,11 @@ export interface ByteSource {
   setPlayback?(p: PlaybackPoint): void
   /** Optional: where this track's bytes came from so far (shown to people). */
   counters?(): SwarmCounters
+  /**
+   * Optional: the player began sounding this track (called once). A source
+   * opened only to be held warm, never played, is never told.
+   */
+  sounding?(): void
 }
 
 export interface PlaybackPoint {

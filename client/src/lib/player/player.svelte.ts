@@ -370,7 +370,10 @@ export class Player {
         continue
       }
       const r = seg.schedule(out.ctx, out.master, now, horizon)
-      if (first && seg.scheduledEnd !== null) performance.mark('aula:first-node')
+      if (first && seg.scheduledEnd !== null) {
+        performance.mark('aula:first-node')
+        seg.stream.source.sounding?.()
+      }
       if (r.late > 0) this.underrun(r.late)
       this.feed(seg, now)
     }
