@@ -315,7 +315,8 @@ export class SwarmByteSource implements ByteSource {
     const from = this.nextByte
     const total = this.opts.track.bytes
     if (from >= total) return null
-    if (!origin.opened || from !== this.bridgeAt) {
+    const fresh = !origin.opened || from !== this.bridgeAt
+    if (fresh) {
       origin.cancel()
       const step = this.opts.pieceLength ?? SWARM_PIECE_LENGTH
       // Through the byte due at the end of the lead (at least the piece `from` is in), whole pieces.
@@ -328,8 +329,10 @@ export class SwarmByteSource implements ByteSource {
     const bytes = await origin.read()
     if (this.nextByte !== from) return this.next() // seek() came meanwhile
     if (!bytes) {
-      origin.cancel() // this range is done: the swarm, or another range
-      return this.next()
+      origin.cancel()
+      // A range that brought nothing would be asked for again and again.
+      if (fresh) throw new SwarmError('origin_failed', `empty range at byte ${from}`)
+      return this.next() // this range is done: the swarm, or another range
     }
     this.nextByte += bytes.byteLength
     this.bridgeAt = this.nextByte
