@@ -10,7 +10,7 @@
  */
 import type { Page } from 'playwright-core'
 import { findInCapture, firstSound, readCaptures, type Capture } from '../tests/support/capture.ts'
-import { createRoom } from '../tests/support/pages.ts'
+import { clockDiagnosis, createRoom } from '../tests/support/pages.ts'
 import { openStage } from '../tests/support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../tests/support/sync-library.ts'
 import { fmt, percentile } from './support/stats.ts'
@@ -89,13 +89,13 @@ try {
   const marks = await late.evaluate(() =>
     performance.getEntriesByType('mark').filter((m) => m.name.startsWith('aula:')).map((m) => `${m.name.slice(5)} ${m.startTime.toFixed(0)}`).join(', '),
   )
-  // Whether a listener that sits off has a wrong clock estimate (its distortion gives the truth) or something after it.
-  const clockErrors = await Promise.all(listeners.map((p, i) => p.evaluate(({ offsetMs, skewPpm }) => {
-    const dbg = (window as unknown as { aulaDebug: { room: { curatorClock: { estimate(t: number): { offsetMs: number } | null } | null }; player: { syncErrorMs: number | null } } }).aulaDebug
-    const perf = performance.now()
-    const est = dbg.room.curatorClock?.estimate(performance.timeOrigin + perf * (1 + skewPpm / 1e6) + offsetMs)
-    return `${est ? (est.offsetMs + offsetMs + perf * skewPpm * 1e-6).toFixed(2) : '?'} / ${dbg.player.syncErrorMs?.toFixed(2) ?? '?'}`
-  }, clocks[i + 1]!)))
+  // Whether a listener that sits off has a wrong clock estimate or something after it (tests/support/pages.ts).
+  const clockErrors = await Promise.all(
+    listeners.map(async (p, i) => {
+      const d = await clockDiagnosis(p, clocks[i + 1]!)
+      return `${d.clockErrorMs?.toFixed(2)} / ${d.correctorSeesMs?.toFixed(2)}`
+    }),
+  )
   const joinLoad = await late.evaluate(() => {
     const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined
     return n ? `response ${n.responseEnd.toFixed(0)}, dom-interactive ${n.domInteractive.toFixed(0)}, loaded ${n.loadEventEnd.toFixed(0)}` : ''

@@ -12,7 +12,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
 import { firstSound, outputOffsetsMs, readCaptures } from '../support/capture.ts'
-import { createRoom, joinFromLink, screenshot, withClock } from '../support/pages.ts'
+import { clockDiagnosis, createRoom, joinFromLink, screenshot, withClock } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 
@@ -54,15 +54,8 @@ test('listeners with skewed clocks hear the same samples within 1 ms, joiners mi
   // (the distortion in its URL gives the true offset) or something after it
   // (the output mapping), and what its own corrector sees.
   for (const [name, p, c] of [['Bo', bo, bosClock], ['Cy', cy, cysClock], ['Dee', dee, deesClock]] as const) {
-    const r = await p.evaluate(({ offsetMs, skewPpm }) => {
-      const dbg = (window as unknown as { aulaDebug: { room: { curatorClock: { estimate(t: number): { offsetMs: number; uncertaintyMs: number } | null } | null }; player: { syncErrorMs: number | null } } }).aulaDebug
-      const perf = performance.now()
-      const est = dbg.room.curatorClock?.estimate(performance.timeOrigin + perf * (1 + skewPpm / 1e6) + offsetMs)
-      // The curator's page runs on the machine clock; this page's is distorted.
-      const truth = -offsetMs - perf * skewPpm * 1e-6
-      return `clock estimate off by ${est ? (est.offsetMs - truth).toFixed(3) : '?'} ms (± ${est?.uncertaintyMs.toFixed(3) ?? '?'}), corrector sees ${dbg.player.syncErrorMs?.toFixed(3) ?? '?'} ms`
-    }, c)
-    console.log(`  ${name}: ${r}`)
+    const d = await clockDiagnosis(p, c)
+    console.log(`  ${name}: clock estimate off by ${d.clockErrorMs?.toFixed(3)} ms (± ${d.uncertaintyMs?.toFixed(3)}), corrector sees ${d.correctorSeesMs?.toFixed(3)} ms`)
   }
   // Nobody's audio ran dry: the swarm keeps seconds of the track ahead of every play head.
   const underruns = await Promise.all([ana, bo, cy, dee].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))

@@ -53,6 +53,24 @@ export async function waitForRtt(page: Page, name: string, timeout = 15_000): Pr
 /** The invite link with a distorted page clock: `?clock=<offsetMs>,<skewPpm>` (client/src/lib/sync/sync-clock.ts). */
 export const withClock = (link: string, offsetMs: number, skewPpm: number) => link.replace('#', `?clock=${offsetMs},${skewPpm}#`)
 
+/**
+ * For a listener whose page clock was distorted with withClock (the curator's
+ * runs on the machine clock): how far its estimate of the curator's clock is
+ * from the truth, and the output error its drift corrector sees, in ms. When
+ * a listener sits off at the output, this tells the clock apart from what
+ * comes after it (the output mapping).
+ */
+export function clockDiagnosis(page: Page, clock: { offsetMs: number; skewPpm: number }): Promise<{ clockErrorMs: number | null; uncertaintyMs: number | null; correctorSeesMs: number | null }> {
+  return page.evaluate(({ offsetMs, skewPpm }) => {
+    type Debug = { room: { curatorClock: { estimate(t: number): { offsetMs: number; uncertaintyMs: number } | null } | null }; player: { syncErrorMs: number | null } }
+    const dbg = (window as unknown as { aulaDebug: Debug }).aulaDebug
+    const perf = performance.now()
+    const est = dbg.room.curatorClock?.estimate(performance.timeOrigin + perf * (1 + skewPpm / 1e6) + offsetMs)
+    const truth = -offsetMs - perf * skewPpm * 1e-6
+    return { clockErrorMs: est ? est.offsetMs - truth : null, uncertaintyMs: est?.uncertaintyMs ?? null, correctorSeesMs: dbg.player.syncErrorMs }
+  }, clock)
+}
+
 /** Polls `fn` until it is true; fails the test naming `what` after `ms`. */
 export async function until(what: string, fn: () => Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms
