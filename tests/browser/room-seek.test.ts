@@ -8,7 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
 import { outputOffsetsMs, readCaptures } from '../support/capture.ts'
-import { createRoom, joinFromLink, screenshot, withClock } from '../support/pages.ts'
+import { clockDiagnosis, createRoom, joinFromLink, screenshot, withClock } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 
@@ -23,8 +23,10 @@ test('the curator seeks; everyone lands on the same frame together', async () =>
   const link = await createRoom(ana, origin, { room: 'Seek', me: 'Ana' })
   const bo = await stage.person()
   const cy = await stage.person()
-  await joinFromLink(bo, withClock(link, 2500, 150), 'Bo')
-  await joinFromLink(cy, withClock(link, -900, -120), 'Cy')
+  const bosClock = { offsetMs: 2500, skewPpm: 150 }
+  const cysClock = { offsetMs: -900, skewPpm: -120 }
+  await joinFromLink(bo, withClock(link, bosClock.offsetMs, bosClock.skewPpm), 'Bo')
+  await joinFromLink(cy, withClock(link, cysClock.offsetMs, cysClock.skewPpm), 'Cy')
   for (const p of [bo, cy]) await p.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 15_000 })
 
   await ana.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
@@ -37,6 +39,10 @@ test('the curator seeks; everyone lands on the same frame together', async () =>
   const positions = await Promise.all([ana, bo, cy].map(position))
   for (const [i, pos] of positions.entries()) assert.ok(pos > 13 && pos < 17, `page ${i} plays from the new point (${pos.toFixed(2)} s)`)
   await screenshot(ana, 'room-seek-curator')
+  for (const [name, p, c] of [['Bo', bo, bosClock], ['Cy', cy, cysClock]] as const) {
+    const d = await clockDiagnosis(p, c)
+    console.log(`  ${name}: clock estimate off by ${d.clockErrorMs?.toFixed(3)} ms (± ${d.uncertaintyMs?.toFixed(3)}), corrector sees ${d.correctorSeesMs?.toFixed(3)} ms`)
+  }
 
   const [ref, ...caps] = (await Promise.all([ana, bo, cy].map(readCaptures))).map((c) => c.at(-1)!)
   for (const [name, cap] of [['Bo', caps[0]!], ['Cy', caps[1]!]] as const) {

@@ -360,6 +360,12 @@ export class Player {
         this.placeSegment(seg, out, now)
         // Its source hears when it starts now (a warm one was told "not yet"), not at the next report.
         if (seg.startFrame !== null) this.lastPlayheadReport = 0
+      } else if (this.place && seg === this.segments[0] && seg.scheduledEnd === null) {
+        // Placed, not sounding yet (waiting for its opening to decode): it follows
+        // the estimate for free, where once sounding a change costs a correction
+        // (and one under syncTolerance is never made).
+        const ideal = this.place(seg.index, out)
+        if (ideal !== null && Number.isFinite(ideal)) seg.startFrame = Math.round(ideal)
       }
       const first = seg.scheduledEnd === null
       // A track starts sounding only with some audio in hand: starting on a
