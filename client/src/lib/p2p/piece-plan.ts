@@ -75,8 +75,8 @@ export interface OriginPlanConfig {
    * This is the swarm's buffer: without it nobody holds a byte further ahead
    * than connectedLeadMs, so a stalled page or server starves everyone at
    * once. One owner per piece keeps the origin at about one copy. bench/p2p
-   * (10 listeners joining over 3 s, 20 s track): 6 s gave origin 1.10-1.16x
-   * and the first 2 s of audio at p50 410-450 ms; 10 s gave 1.23-1.30x and
+   * (10 listeners joining over 3 s, 20 s track): 6 s gave origin 1.07-1.16x
+   * and the first 2 s of audio at p50 360-450 ms; 10 s gave 1.23-1.30x and
    * 550-800 ms, its burst slowing the later joiners' connections so they
    * fetched their first pieces from the origin.
    */
