@@ -99,7 +99,9 @@ test('a peer serving corrupt pieces is banned, and no listener plays or caches a
   await liar.seed(track, bytes)
   while (server.tracker.peers(infoHash) < 1) await sleep(20)
   // A late start gives the liar every chance to deliver before the origin is asked.
-  const honest = [0, 1, 2].map((i) => listener(`honest-${i}`, { startupMs: 4000 }))
+  // No early owner fetches (the swarm's buffer): with them the honest listeners can
+  // fill every piece from the origin and each other before the liar is asked once.
+  const honest = [0, 1, 2].map((i) => listener(`honest-${i}`, { startupMs: 4000, plan: { aheadLeadMs: 0 } }))
   const results = await Promise.all(honest.map((l) => l.play(track)))
   const seen = JSON.stringify(results.map((r) => r.counters))
   assert.ok(LyingChunkStore.lies > 0, `the liar did send corrupt blocks (${seen})`)
