@@ -75,7 +75,10 @@ test('an origin and five listeners: every listener ends with the exact file, the
   console.log(`  origin ${(origin / track.bytes).toFixed(2)}× the file; peers delivered ${(fromPeers / track.bytes).toFixed(2)}×`)
   assert.ok(origin < 1.5 * track.bytes, `origin sent ${origin} bytes for a ${track.bytes}-byte file`)
   assert.ok(fromPeers >= 3 * track.bytes, 'most bytes came from peers')
-  assert.is(results.reduce((n, r) => n + r.counters.bytesFromOrigin, 0), origin, 'listeners count what the origin sent')
+  // The origin counts what it wrote; a listener counts what it read. They differ only by
+  // a bridge response cancelled with a write still in the socket (64 KiB file-stream chunks).
+  const counted = results.reduce((n, r) => n + r.counters.bytesFromOrigin, 0)
+  assert.ok(counted <= origin && origin - counted <= five.length * 2 * 64 * 1024, `listeners count ${counted} of the ${origin} bytes the origin sent`)
 })
 
 test('a replayed track comes from the cache and is seeded from it', async () => {

@@ -177,6 +177,11 @@ export class SwarmByteSource implements ByteSource {
     return bytes
   }
 
+  /** Whether the swarm set-up (begun by the caller) finished within `ms`. */
+  private setUpWithin(ms: number): Promise<boolean> {
+    return Promise.race([this.init!.then(() => true), delay(ms).then(() => false)])
+  }
+
   private async next(): Promise<Uint8Array | null> {
     if (this.closed) return null
     this.reading = true
@@ -187,7 +192,7 @@ export class SwarmByteSource implements ByteSource {
     if (!this.started && this.direct && !this.cached) {
       // A listener never waits on swarm set-up (torrent fetch, WebTorrent) to
       // hear the start: the origin bridges (bridge()).
-      this.bridging ||= !(await Promise.race([this.init.then(() => true), delay(BRIDGE_AFTER_MS).then(() => false)]))
+      this.bridging ||= !(await this.setUpWithin(BRIDGE_AFTER_MS))
       // Only what the origin plan would fetch anyway (unheld pieces this close
       // to their deadline): a reader further ahead waits for the swarm.
       const early = deadlineOf(this.timeline, this.nextByte) - this.now() - (this.config.unheldLeadMs + this.config.jitterMs)
@@ -248,7 +253,7 @@ export class SwarmByteSource implements ByteSource {
     await this.lookup
     if (this.cached) return this.cached.slice(from, to)
     // As for read(): a head read (a join, a seek) does not wait on a slow swarm set-up.
-    if (!this.started && this.direct && !(await Promise.race([this.init.then(() => true), delay(BRIDGE_AFTER_MS).then(() => false)]))) {
+    if (!this.started && this.direct && !(await this.setUpWithin(BRIDGE_AFTER_MS))) {
       return this.direct.range(from, to)
     }
     await this.init
