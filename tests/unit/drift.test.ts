@@ -79,6 +79,19 @@ test('corrector: nothing within tolerance; beyond it, after `confirm` boundaries
   assert.is(d.repeatedFrames, 50)
 })
 
+test('corrector: settling trims a start once, finer than the tolerance, then T applies; only early on', () => {
+  const d = new DriftCorrector({ sampleRate: 48000, toleranceFrames: 48, settleFrames: 24, settleChecks: 4 })
+  assert.equal(d.correction(20), { kind: 'none' }, 'within the settle tolerance')
+  assert.equal(d.correction(30), { kind: 'none' }, 'one reading is not enough')
+  assert.equal(d.correction(30), { kind: 'drop', frames: 30 }, 'past 24 frames, under T: trimmed while settling')
+  assert.equal(d.correction(-30), { kind: 'none' })
+  assert.equal(d.correction(-30), { kind: 'none' }, 'settled: T applies again')
+  const late = new DriftCorrector({ sampleRate: 48000, toleranceFrames: 48, settleFrames: 24, settleChecks: 2 })
+  for (let i = 0; i < 2; i++) late.correction(0)
+  assert.equal([late.correction(30), late.correction(30), late.correction(30)], [{ kind: 'none' }, { kind: 'none' }, { kind: 'none' }], 'past the settling checks: T applies')
+  assert.is(late.corrections, 0)
+})
+
 test('corrector: steps are capped; an error past the step threshold asks for a resync; NaN never acts', () => {
   const d = new DriftCorrector({ sampleRate: 48000, toleranceFrames: 48, confirm: 1 })
   assert.is(d.maxStepFrames, 480, '10 ms')

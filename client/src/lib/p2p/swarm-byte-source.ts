@@ -252,10 +252,8 @@ export class SwarmByteSource implements ByteSource {
     this.init ??= this.start()
     await this.lookup
     if (this.cached) return this.cached.slice(from, to)
-    // As for read(): a head read (a join, a seek) does not wait on a slow swarm set-up.
-    if (!this.started && this.direct && !(await this.setUpWithin(BRIDGE_AFTER_MS))) {
-      return this.direct.range(from, to)
-    }
+    // A head read (a join, a seek) is a few KiB: it never waits on the swarm's set-up.
+    if (!this.started && this.direct) return this.direct.range(from, to)
     await this.init
     const pieces = this.pieces
     const layout = this.layout
@@ -370,7 +368,8 @@ export class SwarmByteSource implements ByteSource {
   private async lookUpCache(): Promise<void> {
     const { track, cache } = this.opts
     if (!cache) return
-    await cache.notePlay(track.sha256).catch(() => {})
+    // Counting the play need not hold up the start (an index write, slow on a busy page).
+    void cache.notePlay(track.sha256).catch(() => {})
     this.cached = await cache.get(track.sha256).catch(() => null)
   }
 

@@ -43,9 +43,13 @@ const SCHEDULE_AHEAD_SEC = 2.5
 const START_LEAD_SEC = 0.05
 /** Audio decoded past the start point before a track begins to sound. */
 const START_BUFFER_SEC = 0.3
+/** A start's bytes are due this far ahead of their sound (reportPlayhead), so START_BUFFER_SEC decodes at once. */
+const START_BYTES_EARLY_SEC = 1
 /** A node must start at least this far after the current render quantum. */
 const GUARD_FRAMES = 256
 const DRIFT_CHECK_MS = 250
+/** How long after a start the drift corrector settles it at a finer tolerance, once (DriftOptions.settleFrames). */
+const SETTLE_MS = 10_000
 /** Decoding restarts this far past the frame sounding now: the time to fetch and decode. */
 const RESTART_LEAD_SEC = 0.3
 /** How often byte sources hear where the play head is (they plan fetches by it). */
@@ -306,10 +310,11 @@ export class Player {
     for (const seg of this.segments) {
       if (seg.startFrame === null) continue
       // Placed but not sounding yet (a join, a seek): it begins only with
-      // START_BUFFER_SEC decoded past now, so its bytes are due that much
-      // sooner than they sound. A swarm source otherwise keeps ~0.2 s of
-      // peer-held pieces ahead, and such a start would wait for seconds.
-      const early = seg === this.segments[0] && seg.scheduledEnd === null ? START_BUFFER_SEC : 0
+      // START_BUFFER_SEC decoded past now, so its bytes are due well before
+      // they sound. A swarm source hands out bytes as they fall due: told
+      // only START_BUFFER_SEC early, a joiner's decoding crept along at the
+      // pace of playback and its start waited ~300 ms more (bench/sync).
+      const early = seg === this.segments[0] && seg.scheduledEnd === null ? START_BYTES_EARLY_SEC : 0
       seg.stream.source.setPlayback?.({ positionSec: (rendered - seg.startFrame) / rate + early, atMs: t, playing })
     }
   }
@@ -425,7 +430,11 @@ export class Player {
     // + : we are late (the track frame sounding now is behind the ideal one).
     const errorFrames = seg.startFrame - ideal
     this.syncErrorMs = (errorFrames / rate) * 1000
-    this.drift ??= new DriftCorrector({ sampleRate: rate, toleranceFrames: toleranceFrames(this.syncToleranceMs(), rate) })
+    if (!this.drift) {
+      const tolerance = toleranceFrames(this.syncToleranceMs(), rate)
+      // A new start (a join, a seek, Play) settles once at half the tolerance in its first seconds (see DriftOptions).
+      this.drift = new DriftCorrector({ sampleRate: rate, toleranceFrames: tolerance, settleFrames: tolerance / 2, settleChecks: SETTLE_MS / DRIFT_CHECK_MS })
+    }
     const c = this.drift.correction(errorFrames)
     if (c.kind === 'none') return
     this.corrections = this.corrections + 1

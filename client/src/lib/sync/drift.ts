@@ -47,6 +47,16 @@ export interface DriftOptions {
   resyncFrames?: number
   /** Consecutive boundaries beyond tolerance before acting. */
   confirm?: number
+  /**
+   * Settling: for the first `settleChecks` decisions after a start, the
+   * tighter `settleFrames` applies, until one correction is made. A start is
+   * placed on the clock estimate of its moment (a joiner's is young, from few
+   * exchanges); left alone, what it missed by stays up to T, and T plus the
+   * estimate's own error passes a millisecond. One early trim, at most,
+   * instead. Off by default.
+   */
+  settleFrames?: number
+  settleChecks?: number
 }
 
 /** The `syncTolerance` setting (ms) as whole frames, at least one. */
@@ -59,12 +69,15 @@ export class DriftCorrector {
   readonly maxStepFrames: number
   readonly resyncFrames: number
   readonly confirm: number
+  readonly settleFrames: number
+  readonly settleChecks: number
   corrections = 0
   droppedFrames = 0
   repeatedFrames = 0
   resyncs = 0
   private streak = 0
   private streakSign = 0
+  private checks = 0
 
   constructor(o: DriftOptions) {
     if (!(o.sampleRate > 0) || !(o.toleranceFrames >= 1)) throw new RangeError('sampleRate and toleranceFrames must be positive')
@@ -72,11 +85,15 @@ export class DriftCorrector {
     this.maxStepFrames = Math.max(1, Math.floor(o.maxStepFrames ?? Math.max(o.toleranceFrames, Math.ceil(o.sampleRate / 100))))
     this.resyncFrames = Math.max(this.maxStepFrames, o.resyncFrames ?? Math.round(o.sampleRate * 0.128))
     this.confirm = Math.max(1, Math.floor(o.confirm ?? 2))
+    this.settleFrames = Math.max(1, Math.min(this.toleranceFrames, Math.floor(o.settleFrames ?? this.toleranceFrames)))
+    this.settleChecks = Math.max(0, Math.floor(o.settleChecks ?? 0))
   }
 
   /** Decide at a buffer boundary. A non-finite error (no estimate yet) never acts. */
   correction(errorFrames: number): Correction {
-    if (!Number.isFinite(errorFrames) || Math.abs(errorFrames) <= this.toleranceFrames) {
+    const settling = this.checks++ < this.settleChecks && this.corrections === 0
+    const tolerance = settling ? this.settleFrames : this.toleranceFrames
+    if (!Number.isFinite(errorFrames) || Math.abs(errorFrames) <= tolerance) {
       this.streak = 0
       return { kind: 'none' }
     }

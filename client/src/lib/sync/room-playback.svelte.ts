@@ -45,7 +45,7 @@ const PLACE_MAX_UNCERTAINTY_MS = 2
  * for 2 ms made bench/sync's join→audible 2.1-3.1 s; at 600 ms it is ~1.5 s,
  * and the sync test's joiner stayed within 1 ms in five runs of five.
  */
-const PLACE_WAIT_MAX_MS = 600
+const PLACE_WAIT_MAX_MS = 300
 const REPORT_MS = 1000
 /** A joiner's first sound comes this long after it learns the position: fetch, decode, clock. */
 const JOIN_LEAD_SEC = 0.3
