@@ -43,8 +43,13 @@ const SCHEDULE_AHEAD_SEC = 2.5
 const START_LEAD_SEC = 0.05
 /** Audio decoded past the start point before a track begins to sound. */
 const START_BUFFER_SEC = 0.3
-/** A start's bytes are due this far ahead of their sound (reportPlayhead), so START_BUFFER_SEC decodes at once. */
+/**
+ * A start's bytes are due this far ahead of their sound, until it has played
+ * STARTUP_SEC (reportPlayhead): its START_BUFFER_SEC decodes at once, and its
+ * first seconds are not left on a thin buffer.
+ */
 const START_BYTES_EARLY_SEC = 1
+const STARTUP_SEC = 3
 /** A node must start at least this far after the current render quantum. */
 const GUARD_FRAMES = 256
 const DRIFT_CHECK_MS = 250
@@ -314,8 +319,10 @@ export class Player {
       // they sound. A swarm source hands out bytes as they fall due: told
       // only START_BUFFER_SEC early, a joiner's decoding crept along at the
       // pace of playback and its start waited ~300 ms more (bench/sync).
-      const early = seg === this.segments[0] && seg.scheduledEnd === null ? START_BYTES_EARLY_SEC : 0
-      seg.stream.source.setPlayback?.({ positionSec: (rendered - seg.startFrame) / rate + early, atMs: t, playing })
+      // Its first seconds too: what it holds decoded is thinnest then.
+      const positionSec = (rendered - seg.startFrame) / rate
+      const starting = seg === this.segments[0] && (seg.scheduledEnd === null || positionSec - seg.stream.startFrame / rate < STARTUP_SEC)
+      seg.stream.source.setPlayback?.({ positionSec: positionSec + (starting ? START_BYTES_EARLY_SEC : 0), atMs: t, playing })
     }
   }
 
