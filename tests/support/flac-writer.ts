@@ -36,7 +36,13 @@ export function* verbatimFlac(spec: VerbatimFlac): Generator<Uint8Array> {
 function header(spec: VerbatimFlac): Uint8Array {
   const b = new Uint8Array(4 + 4 + 34)
   b.set([0x66, 0x4c, 0x61, 0x43, 0x80, 0, 0, 34]) // fLaC, last block: STREAMINFO, 34 bytes
-  const s = b.subarray(8)
+  b.set(streamInfo(spec, spec.md5 ? samplesMd5(spec) : undefined), 8)
+  return b
+}
+
+/** A STREAMINFO body (§8.2, 34 bytes); without `md5`, the MD5 is all zero: "not computed". */
+export function streamInfo(spec: FlacFormat & { blockSize: number; totalFrames: number }, md5?: Uint8Array): Uint8Array {
+  const s = new Uint8Array(34)
   const bs = spec.blockSize
   s.set([bs >> 8, bs & 0xff, bs >> 8, bs & 0xff], 0)
   const r = spec.sampleRate
@@ -45,9 +51,9 @@ function header(spec: VerbatimFlac): Uint8Array {
   s[11] = (r >> 4) & 0xff
   s[12] = ((r & 0x0f) << 4) | ((spec.channels - 1) << 1) | ((spec.bits - 1) >> 4)
   s[13] = (((spec.bits - 1) & 0x0f) << 4) | Math.floor(total / 2 ** 32)
-  new DataView(s.buffer, s.byteOffset).setUint32(14, total >>> 0)
-  if (spec.md5) s.set(samplesMd5(spec), 18)
-  return b
+  new DataView(s.buffer).setUint32(14, total >>> 0)
+  if (md5) s.set(md5, 18)
+  return s
 }
 
 function samplesMd5(spec: VerbatimFlac): Uint8Array {
@@ -70,17 +76,51 @@ function samplesMd5(spec: VerbatimFlac): Uint8Array {
 
 function frame(spec: VerbatimFlac, start: number, frames: number, number: number): Uint8Array {
   const lies = spec.headerLies ?? {}
-  const rate = lies.sampleRate ?? spec.sampleRate
-  const channels = lies.channels ?? spec.channels
-  const bits = lies.bits ?? spec.bits
-  const width = spec.bits / 8
-  const head = [0xff, 0xf8 | (spec.variable ? 1 : 0), (0b0111 << 4) | (RATE_CODES[rate] ?? 0), ((channels - 1) << 4) | (BITS_CODES[bits] << 1)]
-  head.push(...codedNumber(number), (frames - 1) >> 8, (frames - 1) & 0xff)
+  const head = frameHeader({ sampleRate: lies.sampleRate ?? spec.sampleRate, channels: lies.channels ?? spec.channels, bits: lies.bits ?? spec.bits, variable: spec.variable }, number, frames)
+  return flacFrame(spec, head, start, frames)
+}
+
+/** What a frame header (§9.1) states. */
+export interface FlacFormat {
+  sampleRate: number
+  channels: number
+  bits: 8 | 16 | 24
+  variable?: boolean | undefined
+}
+
+/** A frame header, CRC-8 included: also the bytes a false sync inside audio data would imitate. */
+export function frameHeader(f: FlacFormat, number: number, blockSize: number): number[] {
+  const head = [0xff, 0xf8 | (f.variable ? 1 : 0), (0b0111 << 4) | (RATE_CODES[f.sampleRate] ?? 0), ((f.channels - 1) << 4) | (BITS_CODES[f.bits] << 1)]
+  head.push(...codedNumber(number), (blockSize - 1) >> 8, (blockSize - 1) & 0xff)
   head.push(crc8(Uint8Array.from(head)))
+  return head
+}
+
+/**
+ * One frame after `head`: a VERBATIM subframe per channel, or with
+ * `constant`, a CONSTANT one (one sample, tiny) for a channel that holds one
+ * value throughout the block. CRC-16 last.
+ */
+export function flacFrame(
+  spec: Pick<VerbatimFlac, 'channels' | 'bits' | 'sample'>,
+  head: number[],
+  start: number,
+  frames: number,
+  opts: { constant?: boolean } = {},
+): Uint8Array {
+  const width = spec.bits / 8
   const out = new Uint8Array(head.length + spec.channels * (1 + frames * width) + 2)
   out.set(head)
   let o = head.length
   for (let c = 0; c < spec.channels; c++) {
+    const first = spec.sample(start, c)
+    let constant = opts.constant === true
+    for (let f = start + 1; f < start + frames && constant; f++) constant = spec.sample(f, c) === first
+    if (constant) {
+      out[o++] = 0b0000_0000 // CONSTANT subframe: one sample stands for the block
+      for (let k = width - 1; k >= 0; k--) out[o++] = first >> (8 * k)
+      continue
+    }
     out[o++] = 0b0000_0010 // subframe header: VERBATIM, no wasted bits
     for (let f = start; f < start + frames; f++) {
       const v = spec.sample(f, c)
@@ -90,11 +130,11 @@ function frame(spec: VerbatimFlac, start: number, frames: number, number: number
   const crc = crc16(out.subarray(0, o))
   out[o++] = crc >> 8
   out[o++] = crc & 0xff
-  return out
+  return out.slice(0, o)
 }
 
 /** §9.1.5: the UTF-8-like coding of frame and sample numbers. */
-function codedNumber(n: number): number[] {
+export function codedNumber(n: number): number[] {
   if (n < 0x80) return [n]
   let k = 1 // continuation bytes; the first byte keeps 6 - k bits
   while (n >= 2 ** (6 - k + 6 * k)) k++

@@ -1,13 +1,13 @@
 /**
- * Helpers for the seek tests: a small FLAC writer that can add a SEEKTABLE,
- * a PICTURE and padding (tests/support/flac-writer.ts writes STREAMINFO
- * only), and the plan → decode → retry-earlier loop the player's
- * TrackStream runs, over StreamDecoder directly.
+ * Helpers for the seek tests: FLAC files with a SEEKTABLE, a PICTURE and
+ * padding (frames from tests/support/flac-writer.ts), and the plan → decode
+ * → retry-earlier loop the player's TrackStream runs, over StreamDecoder
+ * directly.
  */
 import type { DecodeEnd, PcmChunk, TrackCodec } from '../../protocol/worker-api.ts'
-import { crc16, crc8 } from '../../workers/decoder/flac/crc.ts'
 import { HeadReader, StreamDecoder, seekPlan, type ParsedHead } from '../../workers/decoder/index.ts'
 import { randomSlices } from './decode.ts'
+import { flacFrame, frameHeader, streamInfo } from './flac-writer.ts'
 
 export interface SeekFlacSpec {
   sampleRate: number
@@ -36,15 +36,13 @@ export interface SeekFlacFile {
   frames: { byte: number; frame: number }[]
 }
 
-const RATE_CODES: Record<number, number> = { 88200: 1, 176400: 2, 192000: 3, 8000: 4, 16000: 5, 22050: 6, 24000: 7, 32000: 8, 44100: 9, 48000: 10, 96000: 11 }
-const BITS_CODES = { 8: 1, 16: 4, 24: 6 } as const
-
 export function seekFlac(spec: SeekFlacSpec): SeekFlacFile {
   const frames: Uint8Array[] = []
   const starts: number[] = []
   for (let start = 0, n = 0; start < spec.totalFrames; start += spec.blockSize, n++) {
     starts.push(start)
-    frames.push(frame(spec, start, Math.min(spec.blockSize, spec.totalFrames - start), spec.variable ? start : n))
+    const count = Math.min(spec.blockSize, spec.totalFrames - start)
+    frames.push(flacFrame(spec, frameHeader(spec, spec.variable ? start : n, count), start, count, { constant: true }))
   }
   const offsets: number[] = []
   for (let i = 0, at = 0; i < frames.length; at += frames[i]!.length, i++) offsets.push(at)
@@ -85,69 +83,6 @@ export function seekFlac(spec: SeekFlacSpec): SeekFlacFile {
     at += f.length
   }
   return { bytes, audioStart, frames: starts.map((frame, i) => ({ frame, byte: audioStart + offsets[i]! })) }
-}
-
-function streamInfo(spec: SeekFlacSpec): Uint8Array {
-  const s = new Uint8Array(34)
-  const bs = spec.blockSize
-  s.set([bs >> 8, bs & 0xff, bs >> 8, bs & 0xff], 0)
-  const r = spec.sampleRate
-  s[10] = r >> 12
-  s[11] = (r >> 4) & 0xff
-  s[12] = ((r & 0x0f) << 4) | ((spec.channels - 1) << 1) | ((spec.bits - 1) >> 4)
-  s[13] = (((spec.bits - 1) & 0x0f) << 4) | Math.floor(spec.totalFrames / 2 ** 32)
-  new DataView(s.buffer).setUint32(14, spec.totalFrames >>> 0)
-  return s // MD5 all zero: "not computed"
-}
-
-function frame(spec: SeekFlacSpec, start: number, frames: number, number: number): Uint8Array {
-  const width = spec.bits / 8
-  const head = [0xff, 0xf8 | (spec.variable ? 1 : 0), (0b0111 << 4) | (RATE_CODES[spec.sampleRate] ?? 0), ((spec.channels - 1) << 4) | (BITS_CODES[spec.bits] << 1)]
-  head.push(...codedNumber(number), (frames - 1) >> 8, (frames - 1) & 0xff)
-  head.push(crc8(Uint8Array.from(head)))
-  const out = new Uint8Array(head.length + spec.channels * (1 + frames * width) + 2)
-  out.set(head)
-  let o = head.length
-  for (let c = 0; c < spec.channels; c++) {
-    const first = spec.sample(start, c)
-    let constant = true
-    for (let f = start + 1; f < start + frames && constant; f++) constant = spec.sample(f, c) === first
-    if (constant) {
-      out[o++] = 0b0000_0000 // CONSTANT subframe: one sample stands for the block
-      for (let k = width - 1; k >= 0; k--) out[o++] = first >> (8 * k)
-      continue
-    }
-    out[o++] = 0b0000_0010 // VERBATIM
-    for (let f = start; f < start + frames; f++) {
-      const v = spec.sample(f, c)
-      for (let k = width - 1; k >= 0; k--) out[o++] = v >> (8 * k)
-    }
-  }
-  const crc = crc16(out.subarray(0, o))
-  out[o++] = crc >> 8
-  out[o++] = crc & 0xff
-  return out.slice(0, o)
-}
-
-/** §9.1.5: the UTF-8-like coding of frame and sample numbers. */
-export function codedNumber(n: number): number[] {
-  if (n < 0x80) return [n]
-  let k = 1
-  while (n >= 2 ** (6 - k + 6 * k)) k++
-  const tail: number[] = []
-  for (let i = 0; i < k; i++, n = Math.floor(n / 64)) tail.unshift(0x80 | (n % 64))
-  return [((0xff << (7 - k)) & 0xff) | n, ...tail]
-}
-
-/**
- * The header of a frame as the writer above makes it: the bytes a false
- * sync inside audio data would imitate (valid CRC-8, plausible number).
- */
-export function fakeFrameHeader(spec: Pick<SeekFlacSpec, 'sampleRate' | 'channels' | 'bits' | 'variable'>, number: number, blockSize: number): number[] {
-  const head = [0xff, 0xf8 | (spec.variable ? 1 : 0), (0b0111 << 4) | (RATE_CODES[spec.sampleRate] ?? 0), ((spec.channels - 1) << 4) | (BITS_CODES[spec.bits] << 1)]
-  head.push(...codedNumber(number), (blockSize - 1) >> 8, (blockSize - 1) & 0xff)
-  head.push(crc8(Uint8Array.from(head)))
-  return head
 }
 
 /** A well-formed PICTURE body: front cover, image/png, no description, `n` bytes of noise as the image. */

@@ -16,7 +16,8 @@ import { MetadataReader } from '../../workers/decoder/flac/metadata.ts'
 import { DecodeError, HeadReader, StreamDecoder, parseHead, seekPlan } from '../../workers/decoder/index.ts'
 import { decodeOk, fixtureBytes, randomSlices } from '../support/decode.ts'
 import { RAMPS, expectedRampSample, type RampFixture, type RampName } from '../support/fixtures.ts'
-import { decodeFrom, fakeFrameHeader, headOf, seekDecode, seekFlac, type SeekFlacSpec } from '../support/seek.ts'
+import { frameHeader } from '../support/flac-writer.ts'
+import { decodeFrom, headOf, seekDecode, seekFlac, type SeekFlacSpec } from '../support/seek.ts'
 
 const FLAC_RAMPS = (Object.keys(RAMPS) as RampName[]).filter((n) => RAMPS[n].codec === 'flac')
 const WAV_RAMPS = (Object.keys(RAMPS) as RampName[]).filter((n) => RAMPS[n].codec === 'wav')
@@ -248,7 +249,7 @@ test('false sync codes with valid CRC-8 inside audio data do not derail the resy
   const fakes = new Map<number, number>() // frame -> int sample
   for (let n = 0; n * bs < total; n++) {
     for (const [offset, number] of [[100, n], [301, n + 1], [700, n + 2], [1000, n + 1]] as const) {
-      const h = fakeFrameHeader(base, number, bs)
+      const h = frameHeader(base, number, bs)
       if (h.length % 2) h.push(0x00)
       for (let k = 0; k < h.length / 2; k++) {
         const v = (h[2 * k]! << 8) | h[2 * k + 1]!
