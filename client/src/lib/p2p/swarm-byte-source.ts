@@ -86,6 +86,7 @@ export class SwarmByteSource implements ByteSource {
   private readonly retryAt = new Map<number, number>()
   private readonly jitter = new Map<number, number>()
   private readonly abort = new AbortController()
+  private head: Promise<FileHead> | undefined
   private init: Promise<void> | undefined
   /** The cache lookup start() begins with. */
   private lookup: Promise<void> | undefined
@@ -288,10 +289,19 @@ export class SwarmByteSource implements ByteSource {
    * the decoder needs, as pieces due now, so a joiner asks the origin at
    * once for what no peer holds yet.
    */
-  async readHead(codec: TrackCodec): Promise<FileHead> {
-    const head = await readHeadByRanges(codec, (from, to) => this.readRange(from, to))
-    performance.mark('aula:head')
-    return head
+  readHead(codec: TrackCodec): Promise<FileHead> {
+    // Read once: a joiner reads it before its start (Player.expect), and the start asks again.
+    this.head ??= readHeadByRanges(codec, (from, to) => this.readRange(from, to)).then(
+      (head) => {
+        performance.mark('aula:head')
+        return head
+      },
+      (err: unknown) => {
+        this.head = undefined
+        throw err
+      },
+    )
+    return this.head
   }
 
   /** Idempotent. The torrent stays with the SwarmClient (and keeps seeding). */

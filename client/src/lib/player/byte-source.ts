@@ -67,6 +67,7 @@ export class HttpByteSource implements ByteSource {
   private request: AbortController | undefined
   /** close(): aborts header fetches, and marks the source closed. */
   private readonly abort = new AbortController()
+  private head: Promise<FileHead> | undefined
   private nextStart: number
   /** Bytes to drop from the response: a server that ignored Range sent the file from byte 0. */
   private skip = 0
@@ -115,7 +116,11 @@ export class HttpByteSource implements ByteSource {
    * range starts after it.
    */
   readHead(codec: TrackCodec): Promise<FileHead> {
-    return readHeadByRanges(codec, (from, to) => this.fetchRange(from, to))
+    // Read once: a joiner reads it before its start (Player.expect), and the start asks again.
+    return (this.head ??= readHeadByRanges(codec, (from, to) => this.fetchRange(from, to)).catch((err: unknown) => {
+      this.head = undefined
+      throw err
+    }))
   }
 
   close(): void {

@@ -61,6 +61,8 @@ const RESTART_LEAD_SEC = 0.3
 const PLAYHEAD_REPORT_MS = 250
 /** Before a segment is placed, its first frame is expected to sound about this far ahead. */
 const EXPECTED_START_MS = 500
+/** A track opened ahead of its start (expect()) is let go if no start takes it within this. */
+const EXPECT_KEEP_MS = 10_000
 
 export interface PlayerNotice {
   kind: Degradation
@@ -119,6 +121,8 @@ export class Player {
    */
   private cued: Cue | null = null
   private outputOpening: { rate: number; done: Promise<void> } | null = null
+  /** A track's source, opened before the start that will take it (expect()). */
+  private expected: { track: Track; source: ByteSource } | null = null
 
   get queueTracks(): readonly Track[] {
     return this.queue
@@ -211,6 +215,45 @@ export class Player {
     }
   }
 
+  /**
+   * A joiner knows what plays (the curator's anchor) before where (that needs
+   * a clock estimate, a few exchanges later): meanwhile the output opens at
+   * the track's rate and its source reads the file's head, so the start that
+   * follows fetches only the bytes at its position. Ignored while something plays.
+   */
+  expect(track: Track): void {
+    if (this.status !== 'idle' || this.expected?.track.id === track.id) return
+    this.dropExpected()
+    performance.mark('aula:expect')
+    const source = this.sourceFor(track)
+    // Nothing is due yet: it fetches only what the head read asks for.
+    source.setPlayback?.({ positionSec: 0, atMs: performance.now(), playing: false })
+    void source.readHead?.(track.codec).catch(() => {}) // the start asks again, and hears of any error
+    const entry = { track, source }
+    this.expected = entry
+    setTimeout(() => {
+      if (this.expected === entry) this.dropExpected()
+    }, EXPECT_KEEP_MS)
+    void outputDeviceRate()
+      .then((rate) => {
+        this.deviceRate = rate
+        return this.status === 'idle' && this.expected === entry ? this.ensureOutput(track.sampleRate) : undefined
+      })
+      .catch(() => {})
+  }
+
+  private takeExpected(track: Track): ByteSource | null {
+    const e = this.expected
+    if (e?.track.id !== track.id) return null
+    this.expected = null
+    return e.source
+  }
+
+  private dropExpected(): void {
+    this.expected?.source.close()
+    this.expected = null
+  }
+
   /** Whether starting `track` at `fromFrame` now would begin on audio already decoded (held warm). */
   isWarm(track: Track, fromFrame = 0): boolean {
     // A gapless successor already decoding, not yet handed to Web Audio, serves as well (see start()).
@@ -224,6 +267,7 @@ export class Player {
     this.stopAll()
     this.cued = null
     this.warm.drop()
+    this.dropExpected()
   }
 
   /** Idempotent: stops sound, closes the context, frees every buffer. */
@@ -274,7 +318,7 @@ export class Player {
   /** `atMs`: when its first frame is expected to sound (performance.now() time), for the source's fetch plan. */
   private segmentFor(track: Track, index: number, fromFrame = 0, atMs = performance.now() + EXPECTED_START_MS): Segment {
     const startFrame = Math.max(0, Math.min(Math.floor(fromFrame), trackFrames(track) - 1))
-    const source = this.sourceFor(track)
+    const source = this.takeExpected(track) ?? this.sourceFor(track)
     source.setPlayback?.({ positionSec: startFrame / track.sampleRate, atMs, playing: true })
     return new Segment(new TrackStream(track, source, { startFrame }), this.ledger, index)
   }

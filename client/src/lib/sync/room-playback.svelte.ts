@@ -352,7 +352,10 @@ export class RoomPlayback {
     const curatorNow = this.curatorNow()
     if (a.state === 'playing' && curatorNow === null) {
       // No clock estimate yet (a joiner's first moments): wait for one, so
-      // decoding starts where the room is rather than at the top.
+      // decoding starts where the room is rather than at the top. The track
+      // is known already: its output and file head open meanwhile.
+      const track = queue[a.index]
+      if (track) this.player.expect(track)
       if (!this.waitingForClock) {
         this.waitingForClock = true
         setTimeout(() => {
