@@ -44,9 +44,12 @@ const PLACE_MAX_UNCERTAINTY_MS = 2
  * first (its answers wait behind its own start-up work), so waiting 1.5 s
  * for 2 ms made bench/sync's join→audible 2.1-3.1 s; at 600 ms it is ~1.5 s,
  * and the sync test's joiner stayed within 1 ms in five runs of five. 300 ms
- * was tried: joins no faster within the bench's spread (1.5-2.0 s; page
- * load, link and decoding on the shared renderer vary more), the joiner's
- * first seconds further off (p95 1.2-4.5 ms against 1.5-2.5).
+ * was tried twice. First joins were no faster within the bench's spread
+ * (page load, link and decoding on the shared renderer vary more). Then,
+ * with the joiner's decoding ready before it may place (Player.expect),
+ * they were still no faster: median 1.44 s against 1.42 s, over 4 runs
+ * each. A busy joiner's first round trips are 3-12 ms, and its estimate
+ * moves after any early placement.
  */
 const PLACE_WAIT_MAX_MS = 600
 const REPORT_MS = 1000
