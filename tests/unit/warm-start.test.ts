@@ -7,6 +7,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Track } from '../../protocol/index.ts'
+import type { ByteSource } from '../../client/src/lib/player/byte-source.ts'
+import { ExpectedSource } from '../../client/src/lib/player/expected-source.ts'
 import { covers, serves, WARM_SEC, warmEnough, warmEntry, WarmSlot, type WarmEntry, type WarmSegment } from '../../client/src/lib/player/warm-start.ts'
 
 const track = (id: string, sampleRate = 96000): Track => ({
@@ -179,4 +181,31 @@ test('WarmSlot: hold keeps a segment nothing of which was played (a gapless succ
   assert.is(successor.startFrame, null, 'unplaced: the start places it anew')
   assert.is(s.take(B, 1, 0), successor)
 })
+test("expected source: a joiner's track, its head read at once, handed only to its own start; closed when dropped or unclaimed", async () => {
+  const log: string[] = []
+  const open = (t: Track): ByteSource => ({
+    bytesFromOrigin: 0,
+    read: async () => null,
+    close: () => log.push(`close ${t.title}`),
+    setPlayback: (p) => log.push(`${t.title} ${p.playing ? 'playing' : 'not playing'}`),
+    readHead: async () => {
+      log.push(`head ${t.title}`)
+      return { header: new Uint8Array(4), audioStart: 4 }
+    },
+  })
+  const expected = new ExpectedSource(open, 50)
+  expected.hold(A)
+  assert.equal(log, ['a not playing', 'head a'], 'opened with nothing due, its head read at once')
+  assert.ok(expected.holds(A) && !expected.holds(B))
+  assert.is(expected.take(B), null, 'not for another track')
+  const taken = expected.take(A)
+  assert.ok(taken !== null && !expected.holds(A), 'handed over once')
+  expected.hold(B)
+  expected.hold(C)
+  assert.ok(log.includes('close b') && expected.holds(C), 'one at a time: the last one wins')
+  await new Promise((r) => setTimeout(r, 80))
+  assert.ok(log.includes('close c') && !expected.holds(C), 'let go when no start claims it')
+  assert.not.ok(log.includes('close a'), 'a source handed over is the start’s to close')
+})
+
 test.run()

@@ -18,6 +18,7 @@ import { openOutput, outputDeviceRate, type AudioOutput } from './audio-output.t
 import { decodeAheadFrames, PcmLedger, type BufferStrategy } from './buffer-budget.ts'
 import { HttpByteSource, type ByteSource } from './byte-source.ts'
 import { frameAtOrAfter } from './frame-time.ts'
+import { ExpectedSource } from './expected-source.ts'
 import { Segment } from './segment.ts'
 import { TrackStream } from './track-stream.ts'
 import { segmentServes, warmEnough, warmEntry, WarmSlot, type Cue } from './warm-start.ts'
@@ -61,8 +62,6 @@ const RESTART_LEAD_SEC = 0.3
 const PLAYHEAD_REPORT_MS = 250
 /** Before a segment is placed, its first frame is expected to sound about this far ahead. */
 const EXPECTED_START_MS = 500
-/** A track opened ahead of its start (expect()) is let go if no start takes it within this. */
-const EXPECT_KEEP_MS = 10_000
 
 export interface PlayerNotice {
   kind: Degradation
@@ -121,8 +120,8 @@ export class Player {
    */
   private cued: Cue | null = null
   private outputOpening: { rate: number; done: Promise<void> } | null = null
-  /** A track's source, opened before the start that will take it (expect()). */
-  private expected: { track: Track; source: ByteSource } | null = null
+  /** A joiner's track, its source opened before the start that will take it (expect()). */
+  private readonly expected = new ExpectedSource((track) => this.sourceFor(track))
 
   get queueTracks(): readonly Track[] {
     return this.queue
@@ -205,14 +204,7 @@ export class Player {
     // The output opens now too: a context that has run a while maps its frames
     // to output time steadily, and a start then lands on its exact frame.
     const track = tracks[index]
-    if (track) {
-      void outputDeviceRate()
-        .then((rate) => {
-          this.deviceRate = rate
-          return this.status === 'idle' && this.cued ? this.ensureOutput(track.sampleRate) : undefined
-        })
-        .catch(() => {})
-    }
+    if (track) this.openOutputWhileIdle(track, () => this.cued !== null)
   }
 
   /**
@@ -222,36 +214,20 @@ export class Player {
    * follows fetches only the bytes at its position. Ignored while something plays.
    */
   expect(track: Track): void {
-    if (this.status !== 'idle' || this.expected?.track.id === track.id) return
-    this.dropExpected()
+    if (this.status !== 'idle' || this.expected.holds(track)) return
     performance.mark('aula:expect')
-    const source = this.sourceFor(track)
-    // Nothing is due yet: it fetches only what the head read asks for.
-    source.setPlayback?.({ positionSec: 0, atMs: performance.now(), playing: false })
-    void source.readHead?.(track.codec).catch(() => {}) // the start asks again, and hears of any error
-    const entry = { track, source }
-    this.expected = entry
-    setTimeout(() => {
-      if (this.expected === entry) this.dropExpected()
-    }, EXPECT_KEEP_MS)
+    this.expected.hold(track)
+    this.openOutputWhileIdle(track, () => this.expected.holds(track))
+  }
+
+  /** Opens the output for `track` ahead of its start, unless something starts (or it is no longer wanted) first. */
+  private openOutputWhileIdle(track: Track, wanted: () => boolean): void {
     void outputDeviceRate()
       .then((rate) => {
         this.deviceRate = rate
-        return this.status === 'idle' && this.expected === entry ? this.ensureOutput(track.sampleRate) : undefined
+        return this.status === 'idle' && wanted() ? this.ensureOutput(track.sampleRate) : undefined
       })
       .catch(() => {})
-  }
-
-  private takeExpected(track: Track): ByteSource | null {
-    const e = this.expected
-    if (e?.track.id !== track.id) return null
-    this.expected = null
-    return e.source
-  }
-
-  private dropExpected(): void {
-    this.expected?.source.close()
-    this.expected = null
   }
 
   /** Whether starting `track` at `fromFrame` now would begin on audio already decoded (held warm). */
@@ -267,7 +243,7 @@ export class Player {
     this.stopAll()
     this.cued = null
     this.warm.drop()
-    this.dropExpected()
+    this.expected.drop()
   }
 
   /** Idempotent: stops sound, closes the context, frees every buffer. */
@@ -318,7 +294,7 @@ export class Player {
   /** `atMs`: when its first frame is expected to sound (performance.now() time), for the source's fetch plan. */
   private segmentFor(track: Track, index: number, fromFrame = 0, atMs = performance.now() + EXPECTED_START_MS): Segment {
     const startFrame = Math.max(0, Math.min(Math.floor(fromFrame), trackFrames(track) - 1))
-    const source = this.takeExpected(track) ?? this.sourceFor(track)
+    const source = this.expected.take(track) ?? this.sourceFor(track)
     source.setPlayback?.({ positionSec: startFrame / track.sampleRate, atMs, playing: true })
     return new Segment(new TrackStream(track, source, { startFrame }), this.ledger, index)
   }
