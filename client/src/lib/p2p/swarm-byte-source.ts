@@ -9,7 +9,7 @@
  * this reader is closed, until the room releases it.
  */
 import { SWARM_PIECE_LENGTH, SwarmError, type FileHead, type SwarmCounters, type Track, type TrackCodec } from '../../../../protocol/index.ts'
-import { readHeadByRanges, type ByteSource } from '../player/byte-source.ts'
+import { HeadOnce, readHeadByRanges, type ByteSource } from '../player/byte-source.ts'
 import { OriginFetcher } from './origin-fetcher.ts'
 import { OriginStream } from './origin-stream.ts'
 import {
@@ -86,7 +86,7 @@ export class SwarmByteSource implements ByteSource {
   private readonly retryAt = new Map<number, number>()
   private readonly jitter = new Map<number, number>()
   private readonly abort = new AbortController()
-  private head: Promise<FileHead> | undefined
+  private readonly head = new HeadOnce()
   private init: Promise<void> | undefined
   /** The cache lookup start() begins with. */
   private lookup: Promise<void> | undefined
@@ -290,18 +290,11 @@ export class SwarmByteSource implements ByteSource {
    * once for what no peer holds yet.
    */
   readHead(codec: TrackCodec): Promise<FileHead> {
-    // Read once: a joiner reads it before its start (Player.expect), and the start asks again.
-    this.head ??= readHeadByRanges(codec, (from, to) => this.readRange(from, to)).then(
-      (head) => {
-        performance.mark('aula:head')
-        return head
-      },
-      (err: unknown) => {
-        this.head = undefined
-        throw err
-      },
-    )
-    return this.head
+    return this.head.get(async () => {
+      const head = await readHeadByRanges(codec, (from, to) => this.readRange(from, to))
+      performance.mark('aula:head')
+      return head
+    })
   }
 
   /** Idempotent. The torrent stays with the SwarmClient (and keeps seeding). */

@@ -55,6 +55,22 @@ export async function readHeadByRanges(codec: TrackCodec, range: (from: number, 
   return { header, audioStart }
 }
 
+/**
+ * A source's file head, read once: a joiner reads it before its start
+ * (Player.expect) and the start asks again. A failed read is not kept, so
+ * the next ask tries again.
+ */
+export class HeadOnce {
+  private head: Promise<FileHead> | undefined
+
+  get(read: () => Promise<FileHead>): Promise<FileHead> {
+    return (this.head ??= read().catch((err: unknown) => {
+      this.head = undefined
+      throw err
+    }))
+  }
+}
+
 export interface HttpByteSourceOptions {
   /** Start reading here (`Range: bytes=<startByte>-`) instead of at byte 0. */
   startByte?: number
@@ -67,7 +83,7 @@ export class HttpByteSource implements ByteSource {
   private request: AbortController | undefined
   /** close(): aborts header fetches, and marks the source closed. */
   private readonly abort = new AbortController()
-  private head: Promise<FileHead> | undefined
+  private readonly head = new HeadOnce()
   private nextStart: number
   /** Bytes to drop from the response: a server that ignored Range sent the file from byte 0. */
   private skip = 0
@@ -116,11 +132,7 @@ export class HttpByteSource implements ByteSource {
    * range starts after it.
    */
   readHead(codec: TrackCodec): Promise<FileHead> {
-    // Read once: a joiner reads it before its start (Player.expect), and the start asks again.
-    return (this.head ??= readHeadByRanges(codec, (from, to) => this.fetchRange(from, to)).catch((err: unknown) => {
-      this.head = undefined
-      throw err
-    }))
+    return this.head.get(() => readHeadByRanges(codec, (from, to) => this.fetchRange(from, to)))
   }
 
   close(): void {
