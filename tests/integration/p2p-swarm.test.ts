@@ -191,6 +191,9 @@ test('a slow swarm set-up does not delay the first bytes: the origin bridges, th
   // The bridge serves only what is due within the origin plan's short lead; the rest waits for the swarm.
   const beforeSwarm = result.arrivals.filter((a) => a.at < 1500).at(-1)?.bytes ?? 0
   assert.ok(beforeSwarm > 0 && beforeSwarm < 0.7 * track.bytes, `${beforeSwarm} of ${track.bytes} bytes came before the swarm was ready`)
+  // The bridged opening reaches the store too: the track completes, is cached, and can be seeded.
+  for (let t = 0; t < 50 && !l.storage.map.has(`track:${track.sha256}`); t++) await sleep(100)
+  assert.ok(l.storage.map.has(`track:${track.sha256}`), 'the track is cached after a bridged start')
   await releaseAll()
 })
 
@@ -209,7 +212,9 @@ test('the next queued track is fetched from peers after the current one, not bes
   assert.is(queued.counters.bytesFromPeers, 0, 'the next one waits')
   const r = await playing
   assert.is(r.sha256, current.sha256)
-  while (!queued.complete) await sleep(20)
+  for (let t = 0; t < 1000 && !queued.complete; t++) await sleep(20)
+  const missing = [...Array(currentPieces.layout.count).keys()].filter((i) => !currentPieces.has(i))
+  assert.ok(queued.complete, `the next track completes once the current one has (current lacks pieces ${missing.join(' ') || 'none'})`)
   assert.is(queued.counters.bytesFromPeers, next.bytes, 'then it came entirely from peers')
   assert.is(server.originBytes.get(next.id) ?? 0, 0)
 })

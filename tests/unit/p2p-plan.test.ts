@@ -1,5 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { PieceAssembler } from '../../client/src/lib/p2p/piece-assembler.ts'
 import { PieceBlame } from '../../client/src/lib/p2p/piece-blame.ts'
 import {
   DEFAULT_ORIGIN_PLAN,
@@ -183,6 +184,32 @@ test('allow list: a swarm stays allowed while any live room queues it', () => {
   assert.not.ok(a.allows('b'))
   a.dropRoom('r1')
   assert.is(a.size, 0)
+})
+
+test('bridged bytes become whole pieces, whatever the chunks; a range starting mid-piece yields from the next boundary', () => {
+  const layout = pieceLayout(10 * 4 + 3, 10) // 5 pieces, the last of 3 bytes
+  const file = Uint8Array.from({ length: layout.length }, (_, i) => i)
+  const a = new PieceAssembler(layout)
+  const got: number[] = []
+  const check = (pieces: { index: number; bytes: Uint8Array }[]) => {
+    for (const p of pieces) {
+      assert.equal([...p.bytes], [...file.subarray(p.index * 10, p.index * 10 + pieceBytes(layout, p.index))], `piece ${p.index}`)
+      got.push(p.index)
+    }
+  }
+  // Odd chunk sizes across boundaries, from byte 0.
+  for (const [from, to] of [[0, 7], [7, 23], [23, 30], [30, 31]]) check(a.add(from!, file.subarray(from, to)))
+  assert.equal(got, [0, 1, 2])
+  // A range from mid-piece 0 yields piece 1 on; a jump drops the unfinished
+  // piece 2, nothing is made of half a piece, and the short last piece completes.
+  const b = new PieceAssembler(layout)
+  got.length = 0
+  check(b.add(5, file.subarray(5, 12)))
+  check(b.add(12, file.subarray(12, 25)))
+  assert.equal(got, [1])
+  check(b.add(33, file.subarray(33, 38)))
+  check(b.add(30, file.subarray(30, 43)))
+  assert.equal(got, [1, 3, 4])
 })
 
 test.run()

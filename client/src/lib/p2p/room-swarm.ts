@@ -66,6 +66,7 @@ export class RoomSwarm {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
     this.swarm = new SwarmClient({ announceUrl: `${scheme}//${location.host}${TRACKER_PATH}`, iceServers: opts.session.iceServers })
     this.exchange = new TorrentExchange(opts.session, (h) => this.files.get(h))
+    void this.cache.ready()
   }
 
   /**

@@ -12,6 +12,7 @@ import { SWARM_PIECE_LENGTH, SwarmError, type FileHead, type SwarmCounters, type
 import { HeadOnce, readHeadByRanges, type ByteSource } from '../player/byte-source.ts'
 import { OriginFetcher } from './origin-fetcher.ts'
 import { OriginStream } from './origin-stream.ts'
+import { PieceAssembler, type AssembledPiece } from './piece-assembler.ts'
 import {
   DEFAULT_ORIGIN_PLAN,
   deadlineOf,
@@ -114,6 +115,11 @@ export class SwarmByteSource implements ByteSource {
   /** The origin while the swarm sets up (bridge()), and the byte its open range has reached. */
   private readonly bridgeStream: OriginStream | null
   private bridgeAt = -1
+  /** Where the bridge's open range ends (exclusive). */
+  private bridgeEnd = -1
+  /** Bridged bytes made whole pieces, for the store (see PieceAssembler); held until the swarm is set up. */
+  private readonly bridged: PieceAssembler
+  private bridgedPieces: AssembledPiece[] = []
   private bytesFromCache = 0
   private piecesLate = 0
   private timer: ReturnType<typeof setInterval> | undefined
@@ -131,6 +137,7 @@ export class SwarmByteSource implements ByteSource {
     this.direct = opts.originUrl ? new OriginStream(opts.originUrl, fetchFn, this.abort.signal) : null
     this.bridgeStream = opts.originUrl ? new OriginStream(opts.originUrl, fetchFn, this.abort.signal) : null
     this.config = { ...DEFAULT_ORIGIN_PLAN, ...opts.plan }
+    this.bridged = new PieceAssembler(pieceLayout(opts.track.bytes, opts.pieceLength ?? SWARM_PIECE_LENGTH))
     this.random = opts.random ?? Math.random
   }
 
@@ -190,26 +197,36 @@ export class SwarmByteSource implements ByteSource {
     this.init ??= this.start()
     // A cached track never touches the origin: the cache is asked first.
     if (!this.started) await this.lookup
+    // Only what the origin plan would fetch anyway (unheld pieces this close
+    // to their deadline): a reader further ahead waits for the swarm.
+    const early = () => deadlineOf(this.timeline!, this.nextByte) - this.now() - (this.config.unheldLeadMs + this.config.jitterMs)
     if (!this.started && this.direct && !this.cached) {
       // A listener never waits on swarm set-up (torrent fetch, WebTorrent) to
-      // hear the start: the origin bridges (bridge()).
-      this.bridging ||= !(await this.setUpWithin(BRIDGE_AFTER_MS))
-      // Only what the origin plan would fetch anyway (unheld pieces this close
-      // to their deadline): a reader further ahead waits for the swarm.
-      const early = deadlineOf(this.timeline, this.nextByte) - this.now() - (this.config.unheldLeadMs + this.config.jitterMs)
+      // hear the start: the origin bridges (bridge()), at once for bytes due
+      // now (a cold start every page waits on), else once set-up is slow.
+      this.bridging ||= early() <= 0 || !(await this.setUpWithin(BRIDGE_AFTER_MS))
       if (this.bridging && !this.started && !this.closed) {
         // A range already asked for is read out whatever its timing: it costs nothing more.
         const open = this.bridgeStream!.opened && this.bridgeAt === this.nextByte
-        if (early <= 0 || open) return this.bridge(this.bridgeStream!)
+        const wait = early()
+        if (wait <= 0 || open) return this.bridge(this.bridgeStream!)
         // Not due yet (or paused: never due): wait for the swarm, or until it is.
-        await (Number.isFinite(early) ? Promise.race([this.init, delay(early)]) : this.init)
+        await (Number.isFinite(wait) ? Promise.race([this.init, delay(wait)]) : this.init)
         return this.next()
       }
     }
     await this.init
-    this.bridgeStream?.cancel()
     if (this.closed) return null
     if (this.cached) return this.readCached(this.cached)
+    // The swarm is set up: a range already open is still read out (its bytes
+    // are on their way; the plan leaves its pieces to it), then the swarm serves.
+    if (this.bridgeOpenAt(this.nextByte) && !this.pieces?.has(this.cursor)) return this.bridge(this.bridgeStream!)
+    // A start's first bytes, due now and not here (a join, a seek, a cold cue
+    // every page waits on): one range from the origin, as before set-up.
+    // Piece by piece through the plan, a joiner's first bytes took 140-210 ms
+    // on a busy page (bench/sync), past the moment its clock let it sound.
+    if (!this.delivered && this.bridgeStream && this.pieces && !this.pieces.has(this.cursor) && early() <= 0) return this.bridge(this.bridgeStream)
+    this.bridgeStream?.cancel()
     if (this.fallback) {
       if (!this.fallback.opened) await this.fallback.open(this.nextByte)
       const bytes = await this.fallback.read()
@@ -329,7 +346,8 @@ export class SwarmByteSource implements ByteSource {
       const tl = this.timeline!
       const dueBy = (tl.positionSec + (this.now() + this.config.unheldLeadMs + this.config.jitterMs - tl.atMs) / 1000) * tl.bytesPerSecond
       const end = Math.max(from + 1, Math.ceil(dueBy))
-      await origin.open(from, Math.min(total, Math.ceil(end / step) * step))
+      this.bridgeEnd = Math.min(total, Math.ceil(end / step) * step)
+      await origin.open(from, this.bridgeEnd)
       this.bridgeAt = from
     }
     const bytes = await origin.read()
@@ -342,7 +360,27 @@ export class SwarmByteSource implements ByteSource {
     }
     this.nextByte += bytes.byteLength
     this.bridgeAt = this.nextByte
+    this.bridgedPieces.push(...this.bridged.add(from, bytes))
+    this.storeBridged()
     return bytes
+  }
+
+  /** Whether the bridge's open range goes on from `byte`. */
+  private bridgeOpenAt(byte: number): boolean {
+    return !!this.bridgeStream?.opened && this.bridgeAt === byte && byte < this.bridgeEnd
+  }
+
+  /** Whether piece `p` is still to come through the bridge's open range. */
+  private bridgeBrings(p: number): boolean {
+    const l = this.layout
+    return !!l && !!this.bridgeStream?.opened && pieceStart(l, p + 1) > this.bridgeAt && pieceStart(l, p) < this.bridgeEnd
+  }
+
+  /** Bridged pieces into the store (each verified there), once there is one. */
+  private storeBridged(): void {
+    const pieces = this.pieces
+    if (!pieces || this.closed) return
+    for (const { index, bytes } of this.bridgedPieces.splice(0)) void pieces.inject(index, bytes, 'origin').catch(() => {})
   }
 
   /** The piece the next read() starts in. */
@@ -398,6 +436,7 @@ export class SwarmByteSource implements ByteSource {
     }
     if (this.closed) return
     const pieces = this.pieces!
+    this.storeBridged()
     this.unsubscribe = pieces.onPiece((index) => this.onPiece(index))
     this.timer = setInterval(() => this.tick(), TICK_MS)
     ;(this.timer as { unref?: () => void }).unref?.()
@@ -454,7 +493,7 @@ export class SwarmByteSource implements ByteSource {
       from,
       deadline,
       have: (p) => pieces.has(p),
-      fetching: (p) => this.fetching.has(p) || this.backingOff.has(p) || (this.retryAt.get(p) ?? 0) > now,
+      fetching: (p) => this.fetching.has(p) || this.backingOff.has(p) || this.bridgeBrings(p) || (this.retryAt.get(p) ?? 0) > now,
       heldByPeer: (p) => pieces.heldByPeer(p),
       mine: (p) => pieces.owns(p),
       originEtaMs: (b) => origin.etaMs(b),

@@ -84,6 +84,15 @@ export class TrackCache {
     })
   }
 
+  /**
+   * Reads the index now (a page joining a room), so a start's first lookup
+   * answers "not cached" from memory instead of waiting on storage, which
+   * took 20-70 ms on a busy page: the whole of a cold start's budget for it.
+   */
+  async ready(): Promise<void> {
+    await this.load()
+  }
+
   /** The track's bytes if cached and intact; null otherwise (a damaged copy is dropped). */
   async get(sha256: string): Promise<Uint8Array | null> {
     const ix = await this.load()
