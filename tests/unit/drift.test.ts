@@ -92,6 +92,18 @@ test('corrector: settling trims a start once, finer than the tolerance, then T a
   assert.is(late.corrections, 0)
 })
 
+test('corrector: an error inside the clock estimate\'s own uncertainty is not chased; once the estimate firms up, it is', () => {
+  const d = new DriftCorrector({ sampleRate: 48000, toleranceFrames: 48 })
+  // A young estimate says 2 ms off, give or take 3 ms: a correction could as well be the mistake.
+  for (let i = 0; i < 4; i++) assert.equal(d.correction(96, 144), { kind: 'none' })
+  assert.is(d.corrections, 0)
+  // Good to 0.4 ms now, and still 2 ms off: mended.
+  assert.equal([d.correction(96, 19), d.correction(96, 19)], [{ kind: 'none' }, { kind: 'drop', frames: 96 }])
+  // Far past its uncertainty, a young estimate is still acted on (a rough placement).
+  const rough = new DriftCorrector({ sampleRate: 48000, toleranceFrames: 48, confirm: 1 })
+  assert.equal(rough.correction(-400, 144), { kind: 'repeat', frames: 400 })
+})
+
 test('corrector: steps are capped; an error past the step threshold asks for a resync; NaN never acts', () => {
   const d = new DriftCorrector({ sampleRate: 48000, toleranceFrames: 48, confirm: 1 })
   assert.is(d.maxStepFrames, 480, '10 ms')

@@ -21,16 +21,26 @@ import { frameAtOrAfter } from './frame-time.ts'
 import { ExpectedSource } from './expected-source.ts'
 import { Segment } from './segment.ts'
 import { TrackStream } from './track-stream.ts'
-import { segmentServes, warmEnough, warmEntry, WarmSlot, type Cue } from './warm-start.ts'
+import { segmentServes, WARM_SEC, warmEnough, warmEntry, WarmSlot, type Cue } from './warm-start.ts'
 
 export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused'
 
-/**
- * Where queue[index]'s frame 0 sounds, as a context frame (fractional), on
- * the output the player holds; null when unknown (no clock estimate yet, or
- * not the anchored track).
- */
-export type Placement = (index: number, out: AudioOutput) => number | null
+/** Where a followed queue belongs on this page's output, and how surely. */
+export interface Placement {
+  /**
+   * Where queue[index]'s frame 0 sounds, as a context frame (fractional), on
+   * the output the player holds; null when unknown (no clock estimate yet,
+   * or not the anchored track).
+   */
+  frameOf(index: number, out: AudioOutput): number | null
+  /**
+   * How far that frame may be off now (ms, ≈95 %). Drift correction does not
+   * chase an error inside it: a young estimate moves by milliseconds while
+   * it converges, and trimming after it made a joiner that had landed within
+   * 0.2 ms sit 2.2 ms off for seconds (bench/sync).
+   */
+  uncertaintyMs(): number
+}
 
 const TICK_MS = 40
 /** Segments whose first decoded audio has been marked (bench/sync steps). */
@@ -112,7 +122,15 @@ export class Player {
   private generation = 0
   private lastPlayheadReport = 0
   /** The next entry, opened and partly decoded ahead (see warm-start.ts). */
-  private readonly warm = new WarmSlot<Segment>((e) => this.segmentFor(e.track, e.index, e.fromFrame))
+  /**
+   * A cued entry (nothing sounds) is what a start waits on: a room's cold Play
+   * waits for every page to hold its opening. So its first WARM_SEC are due
+   * now, not as if it were already playing, which fetched them at playback
+   * pace. The entry after a sounding track has time: its bytes keep their pace.
+   */
+  private readonly warm = new WarmSlot<Segment>((e) =>
+    this.segmentFor(e.track, e.index, e.fromFrame, this.cued?.index === e.index ? performance.now() - WARM_SEC * 1000 : undefined),
+  )
   /**
    * What starts next while nothing sounds: what Play would start (`cue`), or
    * the entry being started while its output opens. Null while a track sounds:
@@ -276,7 +294,13 @@ export class Player {
     await this.ensureOutput(first.sampleRate)
     if (generation !== this.generation) return // superseded while the output opened
     this.cued = null
-    this.segments = [this.takeWarm(first, index, from, performance.now() + EXPECTED_START_MS) ?? this.segmentFor(first, index, from)]
+    // Its bytes are due START_BYTES_EARLY_SEC early from the outset, as once
+    // placed (reportPlayhead): a joiner's start waits for its clock estimate
+    // (up to 600 ms), and by then the sound has moved on past what it held
+    // decoded; fetched at playback pace, its first node came 160-270 ms after
+    // placing (bench/sync).
+    const atMs = performance.now() + EXPECTED_START_MS - START_BYTES_EARLY_SEC * 1000
+    this.segments = [this.takeWarm(first, index, from, atMs) ?? this.segmentFor(first, index, from, atMs)]
     this.timer ??= setInterval(() => this.tick(), TICK_MS)
     this.tick()
   }
@@ -396,7 +420,7 @@ export class Player {
         // Placed, not sounding yet (waiting for its opening to decode): it follows
         // the estimate for free, where once sounding a change costs a correction
         // (and one under syncTolerance is never made).
-        const ideal = this.place(seg.index, out)
+        const ideal = this.place.frameOf(seg.index, out)
         if (ideal !== null && Number.isFinite(ideal)) seg.startFrame = Math.round(ideal)
       }
       const first = seg.scheduledEnd === null
@@ -433,7 +457,7 @@ export class Player {
 
   private placeSegment(seg: Segment, out: AudioOutput, now: number): void {
     if (this.place) {
-      const ideal = this.place(seg.index, out)
+      const ideal = this.place.frameOf(seg.index, out)
       if (ideal !== null && Number.isFinite(ideal)) {
         seg.startFrame = Math.round(ideal)
         performance.mark('aula:placed')
@@ -451,7 +475,7 @@ export class Player {
     const t = performance.now()
     if (t - this.lastDriftCheck < DRIFT_CHECK_MS) return
     this.lastDriftCheck = t
-    const ideal = this.place(seg.index, out)
+    const ideal = this.place.frameOf(seg.index, out)
     if (ideal === null || !Number.isFinite(ideal)) return
     const rate = out.ctx.sampleRate
     // + : we are late (the track frame sounding now is behind the ideal one).
@@ -462,7 +486,7 @@ export class Player {
       // A new start (a join, a seek, Play) settles once at half the tolerance in its first seconds (see DriftOptions).
       this.drift = new DriftCorrector({ sampleRate: rate, toleranceFrames: tolerance, settleFrames: tolerance / 2, settleChecks: SETTLE_MS / DRIFT_CHECK_MS })
     }
-    const c = this.drift.correction(errorFrames)
+    const c = this.drift.correction(errorFrames, (this.place.uncertaintyMs() * rate) / 1000)
     if (c.kind === 'none') return
     this.corrections = this.corrections + 1
     if (c.kind === 'resync') {

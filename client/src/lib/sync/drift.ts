@@ -89,10 +89,15 @@ export class DriftCorrector {
     this.settleChecks = Math.max(0, Math.floor(o.settleChecks ?? 0))
   }
 
-  /** Decide at a buffer boundary. A non-finite error (no estimate yet) never acts. */
-  correction(errorFrames: number): Correction {
+  /**
+   * Decide at a buffer boundary. A non-finite error (no estimate yet) never
+   * acts. `uncertaintyFrames`: how far the error itself may be off (the clock
+   * estimate's bound); an error inside it is not acted on, whatever the
+   * tolerance, since the correction could as well be the mistake.
+   */
+  correction(errorFrames: number, uncertaintyFrames = 0): Correction {
     const settling = this.checks++ < this.settleChecks && this.corrections === 0
-    const tolerance = settling ? this.settleFrames : this.toleranceFrames
+    const tolerance = Math.max(settling ? this.settleFrames : this.toleranceFrames, uncertaintyFrames)
     if (!Number.isFinite(errorFrames) || Math.abs(errorFrames) <= tolerance) {
       this.streak = 0
       return { kind: 'none' }

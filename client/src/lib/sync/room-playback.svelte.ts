@@ -40,18 +40,21 @@ const HEARTBEAT_MS = 2000
 const PLACE_MAX_UNCERTAINTY_MS = 2
 /**
  * …or after this long, whatever the estimate: drift correction mends the
- * rest in whole frames. A joiner on a busy page gets few clean exchanges at
- * first (its answers wait behind its own start-up work), so waiting 1.5 s
- * for 2 ms made bench/sync's join→audible 2.1-3.1 s; at 600 ms it is ~1.5 s,
- * and the sync test's joiner stayed within 1 ms in five runs of five. 300 ms
- * was tried twice. First joins were no faster within the bench's spread
- * (page load, link and decoding on the shared renderer vary more). Then,
- * with the joiner's decoding ready before it may place (Player.expect),
- * they were still no faster: median 1.44 s against 1.42 s, over 4 runs
- * each. A busy joiner's first round trips are 3-12 ms, and its estimate
- * moves after any early placement.
+ * rest in whole frames, once the estimate is surer than the error
+ * (Placement.uncertaintyMs), with probes going fast meanwhile (hurryClock).
+ * A joiner on a busy page gets few clean exchanges at first (its answers
+ * wait behind its own start-up work): bench/sync's joiner placed on
+ * smallest round trips of 2-24 ms, rarely under the bound. Earlier, 300 ms
+ * was no faster than 600, because the joiner's first bytes then arrived
+ * piece by piece after placing; with those bridged from the origin (and due
+ * early), its first node follows its placement at once, and 300 ms joins
+ * in 1.00-1.26 s where 600 ms took 1.28-1.35 s. The price: a rough
+ * placement sits up to ~20 ms off for its first 0.2-2 s, until clean
+ * exchanges come and a correction or two mend it.
  */
-const PLACE_WAIT_MAX_MS = 600
+const PLACE_WAIT_MAX_MS = 300
+/** Clock probes go fast (PeerLink.hurryClock) for this long after the estimate was last seen rough. */
+const HURRY_WHILE_ROUGH_MS = 500
 const REPORT_MS = 1000
 /** A joiner's first sound comes this long after it learns the position: fetch, decode, clock. */
 const JOIN_LEAD_SEC = 0.3
@@ -359,6 +362,7 @@ export class RoomPlayback {
       // is known already: its output and file head open meanwhile.
       const track = queue[a.index]
       if (track) this.player.expect(track)
+      this.curatorLink()?.hurryClock(HURRY_WHILE_ROUGH_MS)
       if (!this.waitingForClock) {
         this.waitingForClock = true
         setTimeout(() => {
@@ -395,11 +399,14 @@ export class RoomPlayback {
     void this.player.follow(
       queue,
       index,
-      (index, out) => {
-        const anchor = this.anchor
-        const t = anchor && frame0Time(anchor, this.queue, index)
-        const local = t === null || t === undefined ? null : this.toLocal(t)
-        return local === null ? null : out.clock.frameAtSync(local)
+      {
+        frameOf: (index, out) => {
+          const anchor = this.anchor
+          const t = anchor && frame0Time(anchor, this.queue, index)
+          const local = t === null || t === undefined ? null : this.toLocal(t)
+          return local === null ? null : out.clock.frameAtSync(local)
+        },
+        uncertaintyMs: () => (this.anchorMine ? 0 : (this.curatorClock?.estimate(syncNow())?.uncertaintyMs ?? Infinity)),
       },
       fromFrame,
     )
@@ -413,6 +420,9 @@ export class RoomPlayback {
     // and jumping later; wait (briefly) for one good to a few milliseconds.
     const est = clock.estimate(syncNow())
     const rough = !est || est.uncertaintyMs + est.asymmetryBoundMs > PLACE_MAX_UNCERTAINTY_MS
+    // Probing fast while rough: before placing, for a better place; after, so
+    // drift correction has a good estimate to mend a rough placement by.
+    if (rough) this.curatorLink()?.hurryClock(HURRY_WHILE_ROUGH_MS)
     if (rough && performance.now() - this.appliedAt < PLACE_WAIT_MAX_MS) return null
     if (!this.clockMarked) {
       this.clockMarked = true
