@@ -15,6 +15,9 @@ import { ensureChromium } from './support/chromium.ts'
 
 const root = new URL('..', import.meta.url).pathname
 const KINDS = ['unit', 'integration', 'browser'] as const
+/** A test file that hangs fails after this long, instead of holding CI until its own limit. */
+const FILE_TIMEOUT_MS = 10 * 60_000
+
 const args = process.argv.slice(2)
 const wantKind = (k: string) => args.length === 0 || args.includes(k)
 const filters = args.filter((a) => a !== 'typecheck' && !(KINDS as readonly string[]).includes(a))
@@ -80,6 +83,11 @@ function count(out: string, label: string): number {
 function run(cmd: string, argv: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const timer = setTimeout(() => {
+      process.stderr.write(`\n${argv.at(-1)}: no end after ${FILE_TIMEOUT_MS / 60_000} min; stopped and counted as failed\n`)
+      child.kill('SIGKILL')
+    }, FILE_TIMEOUT_MS)
+    child.on('close', () => clearTimeout(timer))
     let out = ''
     const tee = (chunk: Buffer, to: NodeJS.WriteStream) => {
       out += chunk.toString()
