@@ -149,6 +149,8 @@ try {
     lastTen.push(...offsets(ref!, cap, 0, nextAt, 4_999).filter((_, i, xs) => i >= xs.length - Math.round((10 * rate) / 4_999)).map(Math.abs))
     perListener.push(`p95 ${fmt(percentile(mine, 95), 2)} / max ${fmt(Math.max(...mine), 2)}`)
   }
+  // How the joiner came in: its offset every ~0.5 s from its first sound (a rough placement, then corrections).
+  const joinerSeries = offsets(ref!, caps.at(-1)!, 0, nextAt, Math.round(rate / 2)).map((x) => x.toFixed(2)).join(' ')
   const corrections = await Promise.all(listeners.map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { corrections: number } } }).aulaDebug.player.corrections)))
 
   console.log(`sync: ${PAGES} pages (1 curator), clocks off by up to ±5 s and ±300 ppm, ${SECONDS} s of 24/96`)
@@ -165,6 +167,7 @@ try {
   console.log(`sync next→audible steps (ms after the click; curator first): ${nextSteps.join(' | ')}`)
   console.log(`sync listeners' own view (state / offset / round trip / skew): ${estimates.join(' | ')}`)
   console.log(`sync join→audible (mid-track, from opening the link): ${fmt(joinToAudible, 0)} ms`)
+  console.log(`sync mid-track joiner's offset every 0.5 s from its first sound (ms): ${joinerSeries}`)
   console.log(`sync mid-track joiner's steps (ms after opening the link): ${marks}`)
   console.log(`sync mid-track joiner's page load (ms after its navigation began): ${joinLoad}`)
   console.log(`sync mid-track joiner's clock estimate when it placed: ${joinClock}`)

@@ -53,7 +53,8 @@ for (const kind of KINDS) {
   for (const f of files) {
     const file = join(root, 'tests', kind, f)
     let result = await runFile(file)
-    if (result.bad > 0 && kind === 'browser') {
+    // Real time on a shared machine (audio pages, WebRTC between processes): one rerun, reported.
+    if (result.bad > 0 && kind !== 'unit') {
       console.log(`\n── ${relative(root, file)} failed; running it once more`)
       result = await runFile(file)
       if (result.bad === 0) flaky.push(relative(root, file))

@@ -17,6 +17,8 @@ const files = {
   'current.wav': noiseWav(1536 * 1024, 4),
   'next.wav': noiseWav(1024 * 1024, 5),
   'slow.wav': noiseWav(3 * 1024 * 1024, 6),
+  'playing.wav': noiseWav(4 * 1024 * 1024, 7),
+  'warm.wav': noiseWav(1024 * 1024, 8),
 }
 const server = await startSwarmServer(files)
 const listeners: NodeListener[] = []
@@ -214,9 +216,38 @@ test('the next queued track is fetched from peers after the current one, not bes
   assert.is(r.sha256, current.sha256)
   for (let t = 0; t < 1000 && !queued.complete; t++) await sleep(20)
   const missing = [...Array(currentPieces.layout.count).keys()].filter((i) => !currentPieces.has(i))
-  assert.ok(queued.complete, `the next track completes once the current one has (current lacks pieces ${missing.join(' ') || 'none'})`)
+  assert.ok(queued.complete, `the next track completes once the current one has (current lacks pieces ${missing.join(' ') || 'none'}; next: ${queued.peers} peers, ${queued.counters.bytesFromPeers} bytes from them)`)
   assert.is(queued.counters.bytesFromPeers, next.bytes, 'then it came entirely from peers')
   assert.is(server.originBytes.get(next.id) ?? 0, 0)
+})
+
+test('a track held warm for next waits behind the one playing, beyond its opening; once it plays, it comes at once', async () => {
+  const [current, next] = [server.track('playing'), server.track('warm')]
+  await allow('playing')
+  await allow('warm')
+  const seeder = listener('warm-seeder')
+  await seeder.seed(next, new Uint8Array(files['warm.wav']))
+  const l = listener('warm-holder')
+  // The current track: no peer holds it, so it arrives as it falls due (~7 s).
+  const playing = l.source(current)
+  playing.setPlayback({ positionSec: 0, atMs: performance.now(), playing: true })
+  assert.ok(await playing.read())
+  // The next one, as the player holds it once filled: not playing, next in line.
+  const warm = l.source(next)
+  warm.setPlayback({ positionSec: 0, atMs: performance.now(), playing: false, next: true })
+  assert.ok(await warm.read(), 'its opening is read')
+  await sleep(1000)
+  const early = warm.counters().bytesFromPeers
+  assert.ok(early > 0 && early <= 3 * 64 * 1024, `${early} bytes of the held track came beside the current one: its opening only`)
+  assert.ok(playing.counters().bytesFromOrigin < current.bytes / 2, 'the current track is still arriving')
+  warm.setPlayback({ positionSec: 0, atMs: performance.now(), playing: true })
+  for (let t = 0; t < 250 && warm.counters().bytesFromPeers < next.bytes; t++) await sleep(20)
+  assert.is(warm.counters().bytesFromPeers, next.bytes, 'playing, all of it came from peers at once')
+  assert.ok(playing.counters().bytesFromOrigin < current.bytes, 'while the current track was still arriving')
+  assert.is(server.originBytes.get(next.id) ?? 0, 0)
+  warm.close()
+  playing.close()
+  await releaseAll()
 })
 
 test.run()

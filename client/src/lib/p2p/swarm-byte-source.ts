@@ -9,7 +9,7 @@
  * this reader is closed, until the room releases it.
  */
 import { SWARM_PIECE_LENGTH, SwarmError, type FileHead, type SwarmCounters, type Track, type TrackCodec } from '../../../../protocol/index.ts'
-import { HeadOnce, readHeadByRanges, type ByteSource } from '../player/byte-source.ts'
+import { HeadOnce, readHeadByRanges, type ByteSource, type PlaybackPoint } from '../player/byte-source.ts'
 import { OriginFetcher } from './origin-fetcher.ts'
 import { OriginStream } from './origin-stream.ts'
 import { PieceAssembler, type AssembledPiece } from './piece-assembler.ts'
@@ -24,7 +24,7 @@ import {
   type PieceLayout,
   type PlaybackTimeline,
 } from './piece-plan.ts'
-import type { SwarmClient } from './swarm-client.ts'
+import type { SwarmClient, SwarmWant } from './swarm-client.ts'
 import type { PutResult, TrackCache } from './track-cache.ts'
 import type { TorrentPieces } from './torrent-pieces.ts'
 import { readTrackTorrent, type TrackTorrent } from './track-torrent.ts'
@@ -100,6 +100,8 @@ export class SwarmByteSource implements ByteSource {
   private layout: PieceLayout | null = null
   private cached: Uint8Array | null = null
   private timeline: PlaybackTimeline | null = null
+  /** What this reader wants of the track's torrent (SwarmClient.want). */
+  private want: SwarmWant = 'playing'
   /** Byte offset the next read() starts at. */
   private nextByte = 0
   /** Pieces someone is waiting on right now (readRange): due immediately. */
@@ -159,8 +161,11 @@ export class SwarmByteSource implements ByteSource {
   }
 
   /** Where the play head is: which byte plays when. Pausing stops origin fetches (nothing is due). */
-  setPlayback(p: { positionSec: number; atMs: number; playing: boolean }): void {
-    this.timeline = { ...p, bytesPerSecond: this.bytesPerSecond() }
+  setPlayback(p: PlaybackPoint): void {
+    this.timeline = { positionSec: p.positionSec, atMs: p.atMs, playing: p.playing, bytesPerSecond: this.bytesPerSecond() }
+    this.want = p.playing && !p.next ? 'playing' : 'next'
+    // Held warm (or paused), the rest of its torrent waits its turn behind what plays.
+    if (this.meta && !this.closed) this.opts.swarm.want(this.meta.infoHash, this, this.want)
     this.tick()
   }
 
@@ -318,6 +323,7 @@ export class SwarmByteSource implements ByteSource {
   close(): void {
     if (this.closed) return
     this.closed = true
+    if (this.meta) this.opts.swarm.want(this.meta.infoHash, this, 'done')
     clearInterval(this.timer)
     this.unsubscribe?.()
     this.abort.abort()
@@ -448,7 +454,8 @@ export class SwarmByteSource implements ByteSource {
     const file = typeof this.opts.torrent === 'function' ? await this.opts.torrent() : this.opts.torrent
     this.meta = await readTrackTorrent(file, this.opts.track, this.opts.pieceLength)
     this.layout = pieceLayout(this.meta.length, this.meta.pieceLength)
-    this.pieces = await this.opts.swarm.open(this.meta)
+    this.pieces = await this.opts.swarm.open(this.meta, { reader: this, prefetch: this.want === 'next' })
+    if (this.closed) this.opts.swarm.want(this.meta.infoHash, this, 'done') // closed while it opened
   }
 
   private onPiece(index: number): void {

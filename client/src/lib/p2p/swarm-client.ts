@@ -26,12 +26,28 @@ export interface SwarmClientOptions {
   chunkStore?: unknown
 }
 
+/**
+ * What a reader wants of a torrent, for the order downloads go in
+ * (schedule): it plays now, it is the next queued track (held warm, not
+ * playing), or it is done reading (skipped, paused, ended).
+ */
+export type SwarmWant = 'playing' | 'next' | 'done'
+
 interface Entry {
   pieces: TorrentPieces
-  /** Opened for playing now, or only as the next queued track. */
-  prefetch: boolean
+  /** Each reader's want (a reader is any object: a byte source, a test). */
+  wants: Map<object, SwarmWant>
   /** WebTorrent is asking peers for its pieces. */
   selected: boolean
+}
+
+/** The reader `open()` stands for when none is named. */
+const ANY_READER = {}
+
+/** The strongest want among an entry's readers ('done' when none is left). */
+function wantOf(e: Entry): SwarmWant {
+  const ws = [...e.wants.values()]
+  return ws.includes('playing') ? 'playing' : ws.includes('next') ? 'next' : 'done'
 }
 
 const REFUSED_ANNOUNCE_RETRY_MS = 1000
@@ -63,14 +79,15 @@ export class SwarmClient {
   /**
    * The torrent for a track, added if new. `prefetch` holds its download back
    * until the tracks playing now are complete (the next queued track comes
-   * after the current one, not beside it).
+   * after the current one, not beside it). `reader`: who wants it (want()
+   * changes that later); one reader is assumed without.
    */
-  async open(meta: TrackTorrent, opts: { prefetch?: boolean } = {}): Promise<TorrentPieces> {
+  async open(meta: TrackTorrent, opts: { prefetch?: boolean; reader?: object } = {}): Promise<TorrentPieces> {
     if (this.destroyed) throw new Error('swarm client destroyed')
     let entry = this.entries.get(meta.infoHash)
     if (!entry) {
       const torrent = this.client.add(meta.file, { announce: [this.opts.announceUrl], store: this.opts.chunkStore ?? MemoryChunkStore, deselect: true, strategy: 'sequential' })
-      entry = { pieces: new TorrentPieces(torrent, meta), prefetch: true, selected: false }
+      entry = { pieces: new TorrentPieces(torrent, meta), wants: new Map(), selected: false }
       this.entries.set(meta.infoHash, entry)
       const pieces = entry.pieces
       torrent.on('done', () => this.schedule())
@@ -79,7 +96,7 @@ export class SwarmClient {
         if (this.entries.get(meta.infoHash)?.pieces === pieces) this.release(meta.infoHash)
       })
     }
-    if (!opts.prefetch) entry.prefetch = false
+    entry.wants.set(opts.reader ?? ANY_READER, opts.prefetch ? 'next' : 'playing')
     await entry.pieces.ready
     this.schedule()
     return entry.pieces
@@ -98,6 +115,16 @@ export class SwarmClient {
       if (!pieces.has(i)) await pieces.inject(i, bytes.subarray(i * pieceLength, (i + 1) * pieceLength), 'cache')
     }
     return pieces
+  }
+
+  /** What `reader` now wants of a torrent it opened (its playback started or stopped, it closed). */
+  want(infoHash: string, reader: object, want: SwarmWant): void {
+    const entry = this.entries.get(infoHash)
+    if (!entry || (entry.wants.get(reader) ?? 'done') === want) return
+    // A reader done with it is forgotten (it may hold a whole track in memory).
+    if (want === 'done') entry.wants.delete(reader)
+    else entry.wants.set(reader, want)
+    this.schedule()
   }
 
   /** Ends a track's torrent (no longer current, next, or worth seeding). */
@@ -123,20 +150,21 @@ export class SwarmClient {
   }
 
   /**
-   * Tracks being played download at once; a prefetched one only while no
-   * played track is still incomplete, one at a time, in the order queued.
+   * Tracks being played download at once. The next queued one only while no
+   * played track is still incomplete; after it, tracks done with but not
+   * complete (a skip, a join that missed the opening), so they can still be
+   * cached. One at a time, in the order opened.
    */
   private schedule(): void {
     if (this.destroyed) return
     const entries = [...this.entries.values()].filter((e) => !e.pieces.torrent.destroyed)
-    const playing = entries.filter((e) => !e.prefetch)
+    const playing = entries.filter((e) => wantOf(e) === 'playing')
     for (const e of playing) this.select(e, true)
-    const busy = playing.some((e) => !e.pieces.complete)
-    let next = !busy
-    for (const e of entries.filter((e) => e.prefetch)) {
-      const on = next && !e.pieces.complete
+    let free = playing.every((e) => e.pieces.complete)
+    for (const e of [...entries.filter((e) => wantOf(e) === 'next'), ...entries.filter((e) => wantOf(e) === 'done')]) {
+      const on = free && !e.pieces.complete
       this.select(e, on)
-      if (on) next = false
+      if (on) free = false
     }
   }
 

@@ -167,8 +167,10 @@ export class TorrentPieces {
     if (this.layout.count > 0) this.torrent.select(0, this.layout.count - 1, 0)
   }
 
+  /** Holds the rest back; the focus window goes too (WebTorrent removes every selection inside), so the next focus() sets it again. */
   deselectAll(): void {
     if (this.layout.count > 0) this.torrent.deselect(0, this.layout.count - 1)
+    this.window = null
   }
 
   /** Asks peers for these pieces before the rest, and lets fast peers take them over from slow ones. */

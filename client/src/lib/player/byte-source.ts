@@ -42,6 +42,11 @@ export interface PlaybackPoint {
   positionSec: number
   atMs: number
   playing: boolean
+  /**
+   * Held warm for what plays next, not playing: its opening is still due as
+   * said, but the rest of the file waits behind the tracks playing now.
+   */
+  next?: boolean
 }
 
 /** A file's head, read range by range as HeadReader asks (`range` returns fewer bytes at the end of the file). */

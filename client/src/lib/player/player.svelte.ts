@@ -129,7 +129,7 @@ export class Player {
    * pace. The entry after a sounding track has time: its bytes keep their pace.
    */
   private readonly warm = new WarmSlot<Segment>((e) =>
-    this.segmentFor(e.track, e.index, e.fromFrame, this.cued?.index === e.index ? performance.now() - WARM_SEC * 1000 : undefined),
+    this.segmentFor(e.track, e.index, e.fromFrame, this.cued?.index === e.index ? performance.now() - WARM_SEC * 1000 : undefined, true),
   )
   /**
    * What starts next while nothing sounds: what Play would start (`cue`), or
@@ -315,11 +315,14 @@ export class Player {
     this.drift = null
   }
 
-  /** `atMs`: when its first frame is expected to sound (performance.now() time), for the source's fetch plan. */
-  private segmentFor(track: Track, index: number, fromFrame = 0, atMs = performance.now() + EXPECTED_START_MS): Segment {
+  /**
+   * `atMs`: when its first frame is expected to sound (performance.now() time),
+   * for the source's fetch plan. `warm`: held for what plays next (PlaybackPoint.next).
+   */
+  private segmentFor(track: Track, index: number, fromFrame = 0, atMs = performance.now() + EXPECTED_START_MS, warm = false): Segment {
     const startFrame = Math.max(0, Math.min(Math.floor(fromFrame), trackFrames(track) - 1))
     const source = this.expected.take(track) ?? this.sourceFor(track)
-    source.setPlayback?.({ positionSec: startFrame / track.sampleRate, atMs, playing: true })
+    source.setPlayback?.({ positionSec: startFrame / track.sampleRate, atMs, playing: true, next: warm })
     return new Segment(new TrackStream(track, source, { startFrame }), this.ledger, index)
   }
 
