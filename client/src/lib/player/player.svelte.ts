@@ -499,7 +499,18 @@ export class Player {
       return
     }
     const delta = c.kind === 'drop' ? -c.frames : c.frames
-    for (const s of this.segments) if (s.startFrame !== null) s.startFrame += delta
+    // Heard from the next node on, not after the SCHEDULE_AHEAD_SEC already
+    // handed to Web Audio: what is not sounding yet is taken back and placed anew.
+    const now = frameAtOrAfter(out.ctx.currentTime, rate) + GUARD_FRAMES
+    const horizon = now + Math.round(SCHEDULE_AHEAD_SEC * rate)
+    for (const s of this.segments) {
+      if (s.startFrame === null) continue
+      s.startFrame += delta
+      if (s.scheduledEnd === null) continue
+      s.withdrawFrom(now)
+      const r = s.schedule(out.ctx, out.master, now, horizon)
+      if (r.late > 0) this.underrun(r.late)
+    }
   }
 
   /** Keeps decoding while the decoded-ahead window is under its target. */

@@ -33,7 +33,8 @@ export class Segment {
   scheduledEnd: number | null = null
   pulling = false
   error: Error | null = null
-  private readonly nodes = new Set<AudioBufferSourceNode>()
+  /** Nodes handed to Web Audio: where their audio begins (context frame), their zero lead, and its track frame (null: repeated frames). */
+  private readonly nodes = new Map<AudioBufferSourceNode, { at: number; lead: number; trackFrame: number | null }>()
 
   constructor(
     readonly stream: TrackStream,
@@ -102,19 +103,51 @@ export class Segment {
       }
       if (end !== null && at > end && end >= now && at - end <= MAX_REPEAT_FRAMES) {
         result.repeated += at - end
-        this.play(ctx, dest, repeatFrames(ctx, group, at - end), end)
+        this.play(ctx, dest, repeatFrames(ctx, group, at - end), end, null)
       }
       // Starting mid-buffer by offset can land off a frame; a buffer that
       // begins exactly at the wanted frame cannot.
       const buffer = ctx.createBuffer(channels, frames - skip, ctx.sampleRate)
       copyGroup(group, buffer, skip)
       this.ledger.release(frames * channels * 4)
-      this.play(ctx, dest, buffer, at + skip)
+      this.play(ctx, dest, buffer, at + skip, first.startFrame + skip)
     }
     return result
   }
 
-  private play(ctx: AudioContext, dest: AudioNode, audio: AudioBuffer, frame: number): void {
+  /**
+   * Takes back the nodes that would start at or after context frame `from`
+   * (not yet sounding), their audio pending again, so a timeline that moved
+   * (a drift correction) is heard from the next node on instead of after
+   * everything already scheduled (up to SCHEDULE_AHEAD_SEC). The next
+   * schedule() places it anew, dropping or repeating at the boundary.
+   */
+  withdrawFrom(from: number): void {
+    const back: PcmChunk[] = []
+    let boundary: number | null = null
+    for (const [node, n] of this.nodes) {
+      if (n.at - n.lead < from) continue
+      node.onended = null
+      node.stop()
+      node.disconnect()
+      this.nodes.delete(node)
+      const buffer = node.buffer!
+      this.ledger.release(buffer.length * buffer.numberOfChannels * 4)
+      boundary = boundary === null ? n.at : Math.min(boundary, n.at)
+      if (n.trackFrame === null) continue // repeated frames: the new placement decides afresh
+      const channels = Array.from({ length: buffer.numberOfChannels }, (_, ch) => buffer.getChannelData(ch).slice(n.lead))
+      back.push({ startFrame: n.trackFrame, frames: buffer.length - n.lead, channels })
+    }
+    if (boundary === null) return
+    back.sort((a, b) => a.startFrame - b.startFrame)
+    for (const c of back) this.ledger.add(c.frames * c.channels.length * 4)
+    this.pending.unshift(...back)
+    // What still plays ends where the first withdrawn node began.
+    this.scheduledEnd = boundary
+    if (back.length > 0) this.scheduledFrames = back[0]!.startFrame
+  }
+
+  private play(ctx: AudioContext, dest: AudioNode, audio: AudioBuffer, frame: number, trackFrame: number | null): void {
     // Start on a frame Chromium reads back exactly, a few zeros early if need be (frame-time.ts).
     const lead = exactLead(frame, ctx.sampleRate)
     const buffer = lead === 0 ? audio : padFront(ctx, audio, lead)
@@ -127,7 +160,7 @@ export class Segment {
       this.nodes.delete(node)
       node.disconnect()
     }
-    this.nodes.add(node)
+    this.nodes.set(node, { at: frame, lead, trackFrame })
     node.start(exactWhen(frame - lead, ctx.sampleRate))
     this.scheduledEnd = frame + audio.length
   }
@@ -135,7 +168,7 @@ export class Segment {
   /** Stops every node and drops pending audio. Idempotent. */
   stop(): void {
     for (const c of this.pending.splice(0)) this.ledger.release(c.frames * c.channels.length * 4)
-    for (const node of this.nodes) {
+    for (const node of this.nodes.keys()) {
       node.onended = null
       try {
         node.stop()
