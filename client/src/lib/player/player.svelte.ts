@@ -121,12 +121,13 @@ export class Player {
   private switching = false
   private generation = 0
   private lastPlayheadReport = 0
-  /** The next entry, opened and partly decoded ahead (see warm-start.ts). */
   /**
-   * A cued entry (nothing sounds) is what a start waits on: a room's cold Play
-   * waits for every page to hold its opening. So its first WARM_SEC are due
-   * now, not as if it were already playing, which fetched them at playback
-   * pace. The entry after a sounding track has time: its bytes keep their pace.
+   * The next entry, opened and partly decoded ahead (see warm-start.ts); the
+   * rest of its file waits behind what plays (PlaybackPoint.next). A cued
+   * entry (nothing sounds) is what a start waits on: a room's cold Play waits
+   * for every page to hold its opening. So its first WARM_SEC are due now,
+   * not as if it were already playing, which fetched them at playback pace.
+   * The entry after a sounding track has time: its bytes keep their pace.
    */
   private readonly warm = new WarmSlot<Segment>((e) =>
     this.segmentFor(e.track, e.index, e.fromFrame, this.cued?.index === e.index ? performance.now() - WARM_SEC * 1000 : undefined, true),
@@ -296,7 +297,7 @@ export class Player {
     this.cued = null
     // Its bytes are due START_BYTES_EARLY_SEC early from the outset, as once
     // placed (reportPlayhead): a joiner's start waits for its clock estimate
-    // (up to 600 ms), and by then the sound has moved on past what it held
+    // (up to 300 ms), and by then the sound has moved on past what it held
     // decoded; fetched at playback pace, its first node came 160-270 ms after
     // placing (bench/sync).
     const atMs = performance.now() + EXPECTED_START_MS - START_BYTES_EARLY_SEC * 1000

@@ -53,8 +53,10 @@ const PLACE_MAX_UNCERTAINTY_MS = 2
  * exchanges come and a correction or two mend it.
  */
 const PLACE_WAIT_MAX_MS = 300
-/** Clock probes go fast (PeerLink.hurryClock) for this long after the estimate was last seen rough. */
+/** Clock probes go fast (PeerLink.hurryClock) for this long after the estimate was last seen rough… */
 const HURRY_WHILE_ROUGH_MS = 500
+/** …within this long of a new state (a join, Play, a seek). */
+const HURRY_AFTER_START_MS = 3000
 const REPORT_MS = 1000
 /** A joiner's first sound comes this long after it learns the position: fetch, decode, clock. */
 const JOIN_LEAD_SEC = 0.3
@@ -420,10 +422,13 @@ export class RoomPlayback {
     // and jumping later; wait (briefly) for one good to a few milliseconds.
     const est = clock.estimate(syncNow())
     const rough = !est || est.uncertaintyMs + est.asymmetryBoundMs > PLACE_MAX_UNCERTAINTY_MS
-    // Probing fast while rough: before placing, for a better place; after, so
-    // drift correction has a good estimate to mend a rough placement by.
-    if (rough) this.curatorLink()?.hurryClock(HURRY_WHILE_ROUGH_MS)
-    if (rough && performance.now() - this.appliedAt < PLACE_WAIT_MAX_MS) return null
+    // Probing fast while rough around a start: before placing, for a better
+    // place; after, so drift correction has a good estimate to mend a rough
+    // placement by. Not for ever: over a path of 5 ms round trips the bound
+    // (asymmetry included) never gets under PLACE_MAX_UNCERTAINTY_MS.
+    const waited = performance.now() - this.appliedAt
+    if (rough && waited < HURRY_AFTER_START_MS) this.curatorLink()?.hurryClock(HURRY_WHILE_ROUGH_MS)
+    if (rough && waited < PLACE_WAIT_MAX_MS) return null
     if (!this.clockMarked) {
       this.clockMarked = true
       performance.mark(rough ? 'aula:clock-rough' : 'aula:clock-good', { detail: { ...est, ...clock.stats } })
