@@ -61,6 +61,8 @@ const START_BUFFER_SEC = 0.3
  */
 const START_BYTES_EARLY_SEC = 1
 const STARTUP_SEC = 3
+/** An output younger than this (context time) is followed at once (followFreshOutput). */
+const FRESH_OUTPUT_SEC = 0.5
 /** A node must start at least this far after the current render quantum. */
 const GUARD_FRAMES = 256
 const DRIFT_CHECK_MS = 250
@@ -426,6 +428,8 @@ export class Player {
         // (and one under syncTolerance is never made).
         const ideal = this.place.frameOf(seg.index, out)
         if (ideal !== null && Number.isFinite(ideal)) seg.startFrame = Math.round(ideal)
+      } else if (this.place && seg === this.segments[0] && seg.startFrame !== null && out.ctx.currentTime < FRESH_OUTPUT_SEC) {
+        this.followFreshOutput(seg, out, now)
       }
       const first = seg.scheduledEnd === null
       // A track starts sounding only with some audio in hand: starting on a
@@ -449,6 +453,26 @@ export class Player {
     this.retireFinished(rendered)
     this.keepWarm()
     this.publish(rendered)
+  }
+
+  /**
+   * A new output's mapping (getOutputTimestamp) can shift by a device buffer
+   * in its first callbacks on a busy page: listeners placed the track after a
+   * rate change 4096 frames (21 ms at 192 kHz) off, then took three capped
+   * corrections (~1.5 s) to mend it. Its first moments are followed at once,
+   * in one step from the next node on, as before sounding.
+   */
+  private followFreshOutput(seg: Segment, out: AudioOutput, now: number): void {
+    const ideal = this.place?.frameOf(seg.index, out)
+    if (ideal === null || ideal === undefined || !Number.isFinite(ideal) || seg.startFrame === null) return
+    const delta = Math.round(ideal) - seg.startFrame
+    if (Math.abs(delta) <= toleranceFrames(this.syncToleranceMs(), out.ctx.sampleRate)) return
+    this.corrections = this.corrections + 1
+    for (const s of this.segments) {
+      if (s.startFrame === null) continue
+      s.startFrame += delta
+      s.withdrawFrom(now)
+    }
   }
 
   private readyToStart(seg: Segment, now: number, rate: number): boolean {
