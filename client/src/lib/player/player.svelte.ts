@@ -466,7 +466,9 @@ export class Player {
     const ideal = this.place?.frameOf(seg.index, out)
     if (ideal === null || ideal === undefined || !Number.isFinite(ideal) || seg.startFrame === null) return
     const delta = Math.round(ideal) - seg.startFrame
-    if (Math.abs(delta) <= toleranceFrames(this.syncToleranceMs(), out.ctx.sampleRate)) return
+    const rate = out.ctx.sampleRate
+    // Not a young clock estimate's noise, though (see Placement.uncertaintyMs).
+    if (Math.abs(delta) <= Math.max(toleranceFrames(this.syncToleranceMs(), rate), ((this.place?.uncertaintyMs() ?? 0) * rate) / 1000)) return
     this.corrections = this.corrections + 1
     for (const s of this.segments) {
       if (s.startFrame === null) continue
