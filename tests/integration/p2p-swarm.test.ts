@@ -201,9 +201,11 @@ test('a slow swarm set-up does not delay the first bytes: the origin bridges, th
 
 test('the next queued track is fetched from peers after the current one, not beside it', async () => {
   const [current, next] = [server.track('current'), server.track('next')]
-  await allow('next') // current: refused by the tracker, so it comes from the origin at play speed (~2.7 s)
+  const nextHash = await allow('next') // current: refused by the tracker, so it comes from the origin at play speed (~2.7 s)
   const seeder = listener('next-seeder')
   await seeder.seed(next, new Uint8Array(files['next.wav']))
+  // The seeder is in the swarm before the listener asks (a CI run once saw 0 peers for the whole test).
+  while (server.tracker.peers(nextHash) < 1) await sleep(20)
   const l = listener('queue')
   const playing = l.play(current)
   while (l.swarm.infoHashes.length === 0) await sleep(5) // the player opens the current track first
@@ -224,9 +226,10 @@ test('the next queued track is fetched from peers after the current one, not bes
 test('a track held warm for next waits behind the one playing, beyond its opening; once it plays, it comes at once', async () => {
   const [current, next] = [server.track('playing'), server.track('warm')]
   await allow('playing')
-  await allow('warm')
+  const warmHash = await allow('warm')
   const seeder = listener('warm-seeder')
   await seeder.seed(next, new Uint8Array(files['warm.wav']))
+  while (server.tracker.peers(warmHash) < 1) await sleep(20)
   const l = listener('warm-holder')
   // The current track: no peer holds it, so it arrives as it falls due (~7 s).
   const playing = l.source(current)

@@ -470,6 +470,11 @@ export class Player {
     // Not a young clock estimate's noise, though (see Placement.uncertaintyMs).
     if (Math.abs(delta) <= Math.max(toleranceFrames(this.syncToleranceMs(), rate), ((this.place?.uncertaintyMs() ?? 0) * rate) / 1000)) return
     this.corrections = this.corrections + 1
+    this.shiftTimeline(delta, now)
+  }
+
+  /** Moves every placed segment by `delta` frames; what is not sounding by `now` is taken back, to be placed anew. */
+  private shiftTimeline(delta: number, now: number): void {
     for (const s of this.segments) {
       if (s.startFrame === null) continue
       s.startFrame += delta
@@ -530,11 +535,9 @@ export class Player {
     // handed to Web Audio: what is not sounding yet is taken back and placed anew.
     const now = frameAtOrAfter(out.ctx.currentTime, rate) + GUARD_FRAMES
     const horizon = now + Math.round(SCHEDULE_AHEAD_SEC * rate)
+    this.shiftTimeline(delta, now)
     for (const s of this.segments) {
-      if (s.startFrame === null) continue
-      s.startFrame += delta
       if (s.scheduledEnd === null) continue
-      s.withdrawFrom(now)
       const r = s.schedule(out.ctx, out.master, now, horizon)
       if (r.late > 0) this.underrun(r.late)
     }
