@@ -52,11 +52,19 @@ function wantOf(e: Entry): SwarmWant {
 
 const REFUSED_ANNOUNCE_RETRY_MS = 1000
 const REFUSED_ANNOUNCE_RETRIES = 30
+/**
+ * An incomplete torrent with no peer announces again this often. The
+ * tracker's own interval is 2 minutes: one missed introduction (an offer
+ * that expired on a busy page, a link that failed) left a listener on the
+ * origin for the whole track; a Node test saw 0 peers for 20 s.
+ */
+const LONELY_ANNOUNCE_MS = 3000
 
 export class SwarmClient {
   private readonly client: WebTorrent
   private readonly entries = new Map<string, Entry>()
   private readonly refusals = new Map<string, number>()
+  private readonly lonely: ReturnType<typeof setInterval>
   private destroyed = false
 
   constructor(private readonly opts: SwarmClientOptions) {
@@ -74,6 +82,8 @@ export class SwarmClient {
     })
     // Torrent errors reach the client too; each TorrentPieces reports its own.
     this.client.on('error', (err: Error) => console.warn('[swarm]', err.message))
+    this.lonely = setInterval(() => this.announceLonely(), LONELY_ANNOUNCE_MS)
+    ;(this.lonely as { unref?: () => void }).unref?.()
   }
 
   /**
@@ -144,6 +154,7 @@ export class SwarmClient {
   destroy(): Promise<void> {
     if (this.destroyed) return Promise.resolve()
     this.destroyed = true
+    clearInterval(this.lonely)
     for (const e of this.entries.values()) e.pieces.destroy()
     this.entries.clear()
     return new Promise((resolve) => this.client.destroy(() => resolve()))
@@ -174,6 +185,14 @@ export class SwarmClient {
    * moment. bittorrent-tracker would only announce again 30 s later; ask
    * again every second for a while instead (the origin serves meanwhile).
    */
+  private announceLonely(): void {
+    for (const e of this.entries.values()) {
+      const torrent = e.pieces.torrent
+      if (torrent.destroyed || !torrent.ready || e.pieces.complete || e.pieces.peers > 0) continue
+      ;(torrent as unknown as { discovery?: { tracker?: { update(): void } } }).discovery?.tracker?.update()
+    }
+  }
+
   private retryRefusedAnnounce(torrent: WebTorrent.Torrent, err: Error): void {
     if (!/unknown infohash/.test(err.message)) return
     const tries = this.refusals.get(torrent.infoHash) ?? 0
