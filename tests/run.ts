@@ -2,10 +2,12 @@
  * `npm test`: type checks, then every uvu file under tests/{unit,integration,browser},
  * each in its own process (a crash or a leaked handle stays contained).
  * Browser tests are never skipped silently: without Chromium they fail loudly.
- * A browser file that fails runs once more: its pages play real-time audio on
- * a shared machine (CI: 2 cores), where a stall of a second now and then
- * starves one. A pass on the second run is reported as flaky, by name, with
- * the first run's failure above it in the log; two failures fail.
+ * A browser or integration file that fails runs once more: its pages play
+ * real-time audio, its listeners talk real WebRTC, on a shared machine (CI: 2
+ * cores) where a stall of a second now and then starves one. A pass on the
+ * second run is reported as flaky, by name, with the first run's failure
+ * above it in the log; two failures fail. A file still running after
+ * FILE_TIMEOUT_MS is stopped and fails.
  * Usage: tsx tests/run.ts [unit|integration|browser|typecheck|<file filter>]...
  */
 import { spawn } from 'node:child_process'

@@ -44,6 +44,11 @@ interface Entry {
 /** The reader `open()` stands for when none is named. */
 const ANY_READER = {}
 
+/** Announces to the tracker now, out of its interval (WebTorrent keeps the tracker client private). */
+function announceAgain(torrent: WebTorrent.Torrent): void {
+  ;(torrent as unknown as { discovery?: { tracker?: { update(): void } } }).discovery?.tracker?.update()
+}
+
 /** The strongest want among an entry's readers ('done' when none is left). */
 function wantOf(e: Entry): SwarmWant {
   const ws = [...e.wants.values()]
@@ -185,23 +190,23 @@ export class SwarmClient {
    * moment. bittorrent-tracker would only announce again 30 s later; ask
    * again every second for a while instead (the origin serves meanwhile).
    */
-  private announceLonely(): void {
-    for (const e of this.entries.values()) {
-      const torrent = e.pieces.torrent
-      if (torrent.destroyed || !torrent.ready || e.pieces.complete || e.pieces.peers > 0) continue
-      ;(torrent as unknown as { discovery?: { tracker?: { update(): void } } }).discovery?.tracker?.update()
-    }
-  }
-
   private retryRefusedAnnounce(torrent: WebTorrent.Torrent, err: Error): void {
     if (!/unknown infohash/.test(err.message)) return
     const tries = this.refusals.get(torrent.infoHash) ?? 0
     if (tries >= REFUSED_ANNOUNCE_RETRIES) return
     this.refusals.set(torrent.infoHash, tries + 1)
     setTimeout(() => {
-      const tracker = (torrent as unknown as { discovery?: { tracker?: { update(): void } } }).discovery?.tracker
-      if (!torrent.destroyed && !this.destroyed) tracker?.update()
+      if (!torrent.destroyed && !this.destroyed) announceAgain(torrent)
     }, REFUSED_ANNOUNCE_RETRY_MS)
+  }
+
+  /** Incomplete torrents with no peer ask the tracker again (LONELY_ANNOUNCE_MS). */
+  private announceLonely(): void {
+    for (const e of this.entries.values()) {
+      const torrent = e.pieces.torrent
+      if (torrent.destroyed || !torrent.ready || e.pieces.complete || e.pieces.peers > 0) continue
+      announceAgain(torrent)
+    }
   }
 
   private select(e: Entry, on: boolean): void {

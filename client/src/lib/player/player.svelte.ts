@@ -428,8 +428,8 @@ export class Player {
         // (and one under syncTolerance is never made).
         const ideal = this.place.frameOf(seg.index, out)
         if (ideal !== null && Number.isFinite(ideal)) seg.startFrame = Math.round(ideal)
-      } else if (this.place && seg === this.segments[0] && seg.startFrame !== null && out.ctx.currentTime < FRESH_OUTPUT_SEC) {
-        this.followFreshOutput(seg, out, now)
+      } else if (this.place && seg === this.segments[0] && out.ctx.currentTime < FRESH_OUTPUT_SEC) {
+        this.followFreshOutput(seg, this.place, out, now)
       }
       const first = seg.scheduledEnd === null
       // A track starts sounding only with some audio in hand: starting on a
@@ -462,13 +462,13 @@ export class Player {
    * corrections (~1.5 s) to mend it. Its first moments are followed at once,
    * in one step from the next node on, as before sounding.
    */
-  private followFreshOutput(seg: Segment, out: AudioOutput, now: number): void {
-    const ideal = this.place?.frameOf(seg.index, out)
-    if (ideal === null || ideal === undefined || !Number.isFinite(ideal) || seg.startFrame === null) return
+  private followFreshOutput(seg: Segment, place: Placement, out: AudioOutput, now: number): void {
+    const ideal = place.frameOf(seg.index, out)
+    if (ideal === null || !Number.isFinite(ideal) || seg.startFrame === null) return
     const delta = Math.round(ideal) - seg.startFrame
     const rate = out.ctx.sampleRate
     // Not a young clock estimate's noise, though (see Placement.uncertaintyMs).
-    if (Math.abs(delta) <= Math.max(toleranceFrames(this.syncToleranceMs(), rate), ((this.place?.uncertaintyMs() ?? 0) * rate) / 1000)) return
+    if (Math.abs(delta) <= Math.max(toleranceFrames(this.syncToleranceMs(), rate), (place.uncertaintyMs() * rate) / 1000)) return
     this.corrections = this.corrections + 1
     this.shiftTimeline(delta, now)
   }
