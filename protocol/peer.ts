@@ -33,14 +33,34 @@ export const SyncReport = v.object({
 })
 export type SyncReport = v.InferOutput<typeof SyncReport>
 
+/**
+ * NTP-style exchange: t0 sent by the asker, t1 received and t2 sent by the
+ * answerer, t3 read on arrival. Round trip = (t3 - t0) - (t2 - t1).
+ */
+const ClockRequest = v.object({ type: v.literal('clock.req'), seq: Seq, t0: Millis })
+const ClockResponse = v.object({ type: v.literal('clock.res'), seq: Seq, t0: Millis, t1: Millis, t2: Millis })
+
+/**
+ * Every peer link has a second data channel that carries clock exchanges
+ * only. It is negotiated (both ends create it with this id, no signalling)
+ * and handed to a worker as it is created, so its stamps are taken where no
+ * page work queues ahead of them (client/src/lib/sync/clock-channel.ts). A
+ * peer without it is still asked, and answers, on the room channel.
+ */
+export const CLOCK_CHANNEL = { label: 'aula-clock', id: 100 } as const
+export const ClockMessage = v.variant('type', [ClockRequest, ClockResponse])
+export type ClockMessage = v.InferOutput<typeof ClockMessage>
+/** A clock message is a few dozen bytes. */
+const MAX_CLOCK_MESSAGE_BYTES = 256
+
+export function parseClockMessage(raw: string | Uint8Array): Parsed<ClockMessage> {
+  return parseJson(ClockMessage, raw, MAX_CLOCK_MESSAGE_BYTES)
+}
+
 export const PeerMessage = v.variant('type', [
   v.object({ type: v.literal('hello'), v: v.number(), name: v.optional(v.pipe(v.string(), v.maxLength(LIMITS.displayNameMax))) }),
-  /**
-   * NTP-style exchange: t0 sent by the asker, t1 received and t2 sent by the
-   * answerer, t3 read on arrival. Round trip = (t3 - t0) - (t2 - t1).
-   */
-  v.object({ type: v.literal('clock.req'), seq: Seq, t0: Millis }),
-  v.object({ type: v.literal('clock.res'), seq: Seq, t0: Millis, t1: Millis, t2: Millis }),
+  ClockRequest,
+  ClockResponse,
   Anchor,
   /**
    * A listener holds the track the curator cued (paused at its first frame)
@@ -82,13 +102,17 @@ export const PeerMessage = v.variant('type', [
 export type PeerMessage = v.InferOutput<typeof PeerMessage>
 
 export function parsePeerMessage(raw: string | Uint8Array): Parsed<PeerMessage> {
+  return parseJson(PeerMessage, raw, LIMITS.maxPeerMessageBytes)
+}
+
+function parseJson<S extends v.GenericSchema>(schema: S, raw: string | Uint8Array, maxBytes: number): Parsed<v.InferOutput<S>> {
   const size = typeof raw === 'string' ? raw.length : raw.byteLength
-  if (size > LIMITS.maxPeerMessageBytes) return { ok: false, error: protocolError('message_too_large') }
+  if (size > maxBytes) return { ok: false, error: protocolError('message_too_large') }
   let json: unknown
   try {
     json = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw))
   } catch {
     json = undefined
   }
-  return parseWith(PeerMessage, json, LIMITS.maxPeerMessageBytes)
+  return parseWith(schema, json, maxBytes)
 }

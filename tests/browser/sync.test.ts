@@ -61,6 +61,12 @@ test('listeners with skewed clocks hear the same samples within 1 ms, joiners mi
     const d = await clockDiagnosis(p, c)
     console.log(`  ${name}: clock estimate off by ${d.clockErrorMs?.toFixed(3)} ms (± ${d.uncertaintyMs?.toFixed(3)}), corrector sees ${d.correctorSeesMs?.toFixed(3)} ms`)
   }
+  // Their clock exchanges went over the clock channel, stamped in each page's
+  // clock worker, not behind page work on the room channel.
+  for (const [name, p] of [['Bo', bo], ['Cy', cy], ['Dee', dee]] as const) {
+    const via = await p.evaluate('aulaDebug.session.mesh.openLinks().map((l) => l.clockVia).join()')
+    assert.ok(/^(clock channel,?)+$/.test(via as string), `${name}'s links exchange clock stamps via: ${via}`)
+  }
   // Nobody's audio ran dry: the swarm keeps seconds of the track ahead of every play head.
   const underruns = await Promise.all([ana, bo, cy, dee].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
   assert.equal(underruns, [0, 0, 0, 0], 'underruns per page (Ana, Bo, Cy, Dee)')

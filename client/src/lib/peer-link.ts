@@ -5,7 +5,8 @@
  */
 import Peer from '@thaunknown/simple-peer/lite.js'
 import { parsePeerMessage, PROTOCOL_VERSION, type PeerMessage } from '../../../protocol/index.ts'
-import { clockSample } from './clock-sample.ts'
+import { clockSample, type ClockExchange } from './clock-sample.ts'
+import type { ClockPath, ClockPathFactory } from './sync/clock-channel.ts'
 import { burstSchedule, ClockEstimator, type ClockEstimate } from './sync/clock-sync.ts'
 import { syncNow } from './sync/sync-clock.ts'
 
@@ -20,6 +21,8 @@ export interface PeerLinkOptions {
   sendSignal: (data: Record<string, unknown>) => void
   onChange: () => void
   onMessage?: (m: AppMessage, link: PeerLink) => void
+  /** Opens the link's clock channel (sync/clock-channel.ts); without it, clock exchanges use the room channel. */
+  clockPath?: ClockPathFactory
 }
 
 /** Answers later than this are treated as lost, so the pending map stays small. */
@@ -32,6 +35,12 @@ const PROBE_TIMEOUT_MS = 5000
  */
 const HURRY_MS = 20
 const MAX_STRIKES = 20
+/**
+ * Probes the clock channel may go unanswered before the link gives up on it:
+ * a peer of an older version has no clock channel, and a negotiated channel
+ * opens whether or not the other end made one.
+ */
+const CLOCK_PATH_TRIES = 3
 
 export class PeerLink {
   state: LinkState = 'connecting'
@@ -46,9 +55,25 @@ export class PeerLink {
   private seq = 0
   private strikes = 0
   private hurryUntil = 0
+  private readonly clockPath: ClockPath | null
+  /** Probes sent on the clock channel, and whether one was ever answered there. */
+  private clockPathTries = 0
+  private clockPathAnswered = false
 
   constructor(private readonly opts: PeerLinkOptions) {
     this.peer = new Peer({ initiator: opts.initiator, trickle: true, config: { iceServers: opts.iceServers } })
+    // Created with the connection, before any offer or answer, at both ends.
+    const pc = (this.peer as unknown as { _pc?: RTCPeerConnection })._pc
+    this.clockPath =
+      (pc &&
+        opts.clockPath?.(pc, {
+          exchange: ({ seq, ...stamps }) => {
+            this.clockPathAnswered = true
+            this.takeExchange(seq, stamps)
+          },
+          bad: (reason) => this.strike(reason),
+        })) ??
+      null
     this.peer.on('signal', (data: Record<string, unknown>) => opts.sendSignal(data))
     this.peer.on('connect', () => this.onOpen())
     this.peer.on('data', (raw: Uint8Array | string) => this.onData(raw))
@@ -64,6 +89,11 @@ export class PeerLink {
 
   get remoteId(): string {
     return this.opts.remoteId
+  }
+
+  /** Where clock exchanges go now: the clock channel (stamped in the clock worker) or the room channel. */
+  get clockVia(): 'clock channel' | 'room channel' {
+    return this.clockPath?.open && (this.clockPathAnswered || this.clockPathTries < CLOCK_PATH_TRIES) ? 'clock channel' : 'room channel'
   }
 
   estimate(): ClockEstimate | null {
@@ -93,6 +123,7 @@ export class PeerLink {
     this.state = 'closed'
     clearTimeout(this.probeTimer)
     this.pending.clear()
+    this.clockPath?.close()
     this.peer.destroy()
     this.opts.onChange()
   }
@@ -129,6 +160,11 @@ export class PeerLink {
   }
 
   private probe(): void {
+    if (this.clockVia === 'clock channel') {
+      this.clockPathTries++
+      this.clockPath!.probe(this.seq++)
+      return
+    }
     const t0 = syncNow()
     for (const [seq, sent] of this.pending) if (t0 - sent > PROBE_TIMEOUT_MS) this.pending.delete(seq)
     const seq = this.seq++
@@ -156,17 +192,23 @@ export class PeerLink {
         const sent = this.pending.get(m.seq)
         if (sent === undefined || sent !== m.t0) return this.strike('unexpected clock answer')
         this.pending.delete(m.seq)
-        const sample = clockSample({ t0: m.t0, t1: m.t1, t2: m.t2, t3: t })
-        if (!sample) return this.strike('impossible clock answer')
-        this.clock.add({ ...sample, seq: m.seq })
-        this.rttMs = sample.rttMs
-        this.minRttMs = this.minRttMs === null ? sample.rttMs : Math.min(this.minRttMs, sample.rttMs)
-        this.opts.onChange()
+        this.takeExchange(m.seq, { t0: m.t0, t1: m.t1, t2: m.t2, t3: t })
         return
       }
       default:
         this.opts.onMessage?.(m, this)
     }
+  }
+
+  /** One answered probe of ours, from either channel. */
+  private takeExchange(seq: number, stamps: ClockExchange): void {
+    if (this.state !== 'open') return
+    const sample = clockSample(stamps)
+    if (!sample) return this.strike('impossible clock answer')
+    this.clock.add({ ...sample, seq })
+    this.rttMs = sample.rttMs
+    this.minRttMs = this.minRttMs === null ? sample.rttMs : Math.min(this.minRttMs, sample.rttMs)
+    this.opts.onChange()
   }
 
   private strike(reason: string): void {

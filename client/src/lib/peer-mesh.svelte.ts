@@ -6,6 +6,7 @@ import type { RoomView } from '../../../protocol/index.ts'
 import { acceptsDial, planLinks, type MeshInput } from './mesh-plan.ts'
 import type { PeerMessage } from '../../../protocol/index.ts'
 import { PeerLink, type AppMessage } from './peer-link.ts'
+import { workerClockPath } from './sync/clock-channel.ts'
 
 export interface PeerStatus {
   peerId: string
@@ -92,6 +93,7 @@ export class PeerMesh {
       initiator,
       iceServers: this.iceServers,
       sendSignal: (data) => this.sendSignal(peerId, data),
+      clockPath: workerClockPath,
       onChange: () => {
         if (link.state === 'open' && !opened) {
           opened = true

@@ -7,6 +7,7 @@ import { iceServers } from './client-config.ts'
 import type { AppMessage, PeerLink } from './peer-link.ts'
 import { PeerMesh } from './peer-mesh.svelte.ts'
 import type { SignalClient } from './signal-client.svelte.ts'
+import { startClockWorker } from './sync/clock-channel.ts'
 
 export type SessionStatus = 'joining' | 'joined' | 'error' | 'left'
 
@@ -51,8 +52,8 @@ export class RoomSession {
     client: SignalClient,
     req: { name: string; visibility: 'public' | 'invite'; maxListeners: number; displayName: string },
   ): Promise<RoomSession | ProtocolError> {
-    const ice = await iceServers()
-    const reply = await client.request({ type: 'room.create', ...req })
+    startClockWorker()
+    const [ice, reply] = await Promise.all([iceServers(), client.request({ type: 'room.create', ...req })])
     if (!reply.ok) return reply.error
     const session = new RoomSession(client, reply.room.id)
     session.displayName = req.displayName
@@ -65,8 +66,9 @@ export class RoomSession {
     session.token = req.token
     session.displayName = req.displayName
     session.lurker = req.lurker
-    const ice = await iceServers()
-    const reply = await client.request({ type: 'room.join', ...req })
+    // The clock worker loads while the join is answered; neither waits on the other.
+    startClockWorker()
+    const [ice, reply] = await Promise.all([iceServers(), client.request({ type: 'room.join', ...req })])
     session.accept(reply, ice)
     return session
   }

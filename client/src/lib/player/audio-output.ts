@@ -13,13 +13,22 @@ export interface AudioOutput {
   refused: boolean
 }
 
+/**
+ * The browser's default, not 'playback': every start (a join, Play, Next, a
+ * seek) sounds one output latency after its first node is handed over, and
+ * 'playback' doubles that (headless Chromium: ~85 ms from context time to
+ * output against ~40). All audio is scheduled seconds ahead as buffer
+ * sources, so the render thread's work per quantum stays tiny either way.
+ */
+const LATENCY_HINT: AudioContextLatencyCategory = 'balanced'
+
 export function openOutput(sampleRate: number): AudioOutput {
   let ctx: AudioContext
   let refused = false
   try {
-    ctx = new AudioContext({ sampleRate, latencyHint: 'playback' })
+    ctx = new AudioContext({ sampleRate, latencyHint: LATENCY_HINT })
   } catch {
-    ctx = new AudioContext({ latencyHint: 'playback' })
+    ctx = new AudioContext({ latencyHint: LATENCY_HINT })
     refused = true
   }
   if (ctx.sampleRate !== sampleRate) refused = true

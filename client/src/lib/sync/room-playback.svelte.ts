@@ -58,6 +58,8 @@ const HURRY_WHILE_ROUGH_MS = 500
 /** …within this long of a new state (a join, Play, a seek). */
 const HURRY_AFTER_START_MS = 3000
 const REPORT_MS = 1000
+/** A joiner with no clock estimate yet looks again this often (the first answer comes a round trip after the link opens). */
+const CLOCK_POLL_MS = 20
 /** A joiner's first sound comes this long after it learns the position: fetch, decode, clock. */
 const JOIN_LEAD_SEC = 0.3
 /** A seek sounds this long after the curator acts: a head read, a seek plan and some decoding on every page. */
@@ -370,7 +372,7 @@ export class RoomPlayback {
         setTimeout(() => {
           this.waitingForClock = false
           if (this.anchor && !this.destroyed) this.apply(this.anchor)
-        }, 100)
+        }, CLOCK_POLL_MS)
       }
       return
     }

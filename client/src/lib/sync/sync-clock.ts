@@ -16,6 +16,27 @@ export function parseDistortion(search: string): { offsetMs: number; skewPpm: nu
   return { offsetMs: ok(o) ? o! : 0, skewPpm: ok(s) ? s! : 0 }
 }
 
+/** What another context of this page (a worker) needs to read the same clock: see pageClockReader. */
+export interface PageClock {
+  /** The page's performance.timeOrigin. */
+  originMs: number
+  offsetMs: number
+  skewPpm: number
+}
+
+export function pageClock(): PageClock {
+  return { originMs: base, ...distortion }
+}
+
+/**
+ * syncNow() of the page described by `c`, read in another context of the
+ * same process: its own time origin and performance.now() are on the same
+ * monotonic clock, only counted from a different instant.
+ */
+export function pageClockReader(c: PageClock, localOriginMs: number, perfNow: () => number): () => number {
+  return () => c.originMs + (localOriginMs + perfNow() - c.originMs) * (1 + c.skewPpm / 1e6) + c.offsetMs
+}
+
 /** Page clock (ms) for a performance.now() reading. */
 export function syncTimeOfPerf(perfMs: number): number {
   return base + perfMs * (1 + distortion.skewPpm / 1e6) + distortion.offsetMs

@@ -1,0 +1,110 @@
+/**
+ * The clock worker's side of every peer link's clock channel (protocol's
+ * CLOCK_CHANNEL): it answers the remote's probes and sends this page's,
+ * stamping each message as it arrives and leaves here, off the page's main
+ * thread. On the main thread a busy page (a joiner starting up, a render, a
+ * decode hand-off; in bench/sync, five pages on one renderer) held answers
+ * back by 2-24 ms, and every such exchange is as good as useless to the
+ * min-RTT estimator. The page still decides when to probe and keeps the
+ * estimate; this only stamps, answers and checks.
+ */
+import { parseClockMessage } from '../protocol/index.ts'
+
+/** What the worker uses of an RTCDataChannel (a fake one in Node tests). */
+export interface ClockChannelLike {
+  readonly readyState: string
+  send(data: string): void
+  onmessage: ((e: { data: unknown }) => void) | null
+  onopen: (() => void) | null
+  onclose: (() => void) | null
+  close(): void
+}
+
+/** One exchange this page asked for, every stamp on the page clock. */
+export interface ClockExchangeStamps {
+  seq: number
+  t0: number
+  t1: number
+  t2: number
+  t3: number
+}
+
+/** Calls back to the page, one set per link. */
+export interface ClockLinkEvents {
+  open(): void
+  exchange(e: ClockExchangeStamps): void
+  /** Something no honest peer sends: the page counts it against the link. */
+  bad(reason: string): void
+  closed(): void
+}
+
+export interface ClockWorkerApi {
+  attach(linkId: number, channel: ClockChannelLike, events: ClockLinkEvents): void
+  /** Sends probe `seq` now, if the channel is open; false if it is not. */
+  probe(linkId: number, seq: number): boolean
+  detach(linkId: number): void
+}
+
+/** Probes unanswered this long are forgotten (as PeerLink does on the room channel). */
+const PROBE_TIMEOUT_MS = 5000
+/** At most this many probes outstanding per link: a peer that never answers cannot grow the map. */
+const MAX_PENDING = 64
+
+interface Link {
+  channel: ClockChannelLike
+  events: ClockLinkEvents
+  /** seq → t0 of our probes not yet answered. */
+  pending: Map<number, number>
+}
+
+/** `now`: the page clock (sync-clock's pageClockReader in the worker). */
+export function createClockApi(now: () => number): ClockWorkerApi {
+  const links = new Map<number, Link>()
+
+  const onMessage = (link: Link, raw: unknown) => {
+    const arrived = now()
+    if (typeof raw !== 'string') return link.events.bad('clock channel: not text')
+    const parsed = parseClockMessage(raw)
+    if (!parsed.ok) return link.events.bad(`clock channel: ${parsed.error.message}`)
+    const m = parsed.value
+    if (m.type === 'clock.req') {
+      if (link.channel.readyState === 'open') link.channel.send(JSON.stringify({ type: 'clock.res', seq: m.seq, t0: m.t0, t1: arrived, t2: now() }))
+      return
+    }
+    // Only answers to our own outstanding questions count: no replays.
+    const sent = link.pending.get(m.seq)
+    if (sent === undefined || sent !== m.t0) return link.events.bad('unexpected clock answer')
+    link.pending.delete(m.seq)
+    link.events.exchange({ seq: m.seq, t0: m.t0, t1: m.t1, t2: m.t2, t3: arrived })
+  }
+
+  return {
+    attach(linkId, channel, events) {
+      const link: Link = { channel, events, pending: new Map() }
+      links.set(linkId, link)
+      channel.onmessage = (e) => onMessage(link, e.data)
+      channel.onopen = () => events.open()
+      channel.onclose = () => {
+        if (links.get(linkId) === link) links.delete(linkId)
+        events.closed()
+      }
+      if (channel.readyState === 'open') events.open()
+    },
+    probe(linkId, seq) {
+      const link = links.get(linkId)
+      if (!link || link.channel.readyState !== 'open') return false
+      const t0 = now()
+      for (const [s, at] of link.pending) if (t0 - at > PROBE_TIMEOUT_MS || link.pending.size >= MAX_PENDING) link.pending.delete(s)
+      link.pending.set(seq, t0)
+      link.channel.send(JSON.stringify({ type: 'clock.req', seq, t0 }))
+      return true
+    },
+    detach(linkId) {
+      const link = links.get(linkId)
+      if (!link) return
+      links.delete(linkId)
+      link.channel.onmessage = link.channel.onopen = link.channel.onclose = null
+      link.channel.close()
+    },
+  }
+}
