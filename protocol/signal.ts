@@ -10,6 +10,7 @@ import * as v from 'valibot'
 import { ERROR_CODES } from './errors.ts'
 import { LIMITS, PEER_ID_PATTERN, ROOM_ID_PATTERN } from './limits.ts'
 import { jsonBytes, parseWith } from './parse.ts'
+import { TrackId } from './anchor.ts'
 import { CuratorKey, Epoch } from './room.ts'
 import { InfoHashSchema } from './swarm.ts'
 
@@ -72,7 +73,7 @@ export const ClientMessage = v.variant('type', [
    * The curator tells the lobby what is playing (a library track id, or null).
    * Metadata for discovery only; playback state travels between peers.
    */
-  v.object({ type: v.literal('room.playing'), roomId: RoomId, trackId: v.nullable(v.pipe(v.string(), v.regex(/^[a-f0-9]{16,64}$/))) }),
+  v.object({ type: v.literal('room.playing'), roomId: RoomId, trackId: v.nullable(TrackId) }),
   /**
    * The curator lists the swarms of the tracks its room queues (library
    * tracks and its own files alike): the tracker answers announces for these
@@ -119,6 +120,12 @@ export const RoomView = v.object({
   epoch: v.optional(Epoch),
   /** The key the curator registered for `epoch`; absent until it has. */
   curatorKey: v.optional(CuratorKey),
+  /**
+   * The library track the curator last said plays (room.playing). Only a
+   * hint: a joiner opens its output and reads its head while its links come
+   * up; the curator's signed anchor says what plays, and where.
+   */
+  playingTrackId: v.optional(TrackId),
 })
 export type RoomView = v.InferOutput<typeof RoomView>
 

@@ -45,6 +45,8 @@ export interface Room {
   emptySince: number | undefined
   /** What the curator says is playing, for the lobby; not playback state. */
   playing?: RoomSummary['playing']
+  /** …and its id, for joiners (RoomView.playingTrackId). */
+  playingTrackId?: string
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ProtocolError }
@@ -262,6 +264,7 @@ export function roomView(room: Room): RoomView {
     total: members.length,
     epoch: room.epoch,
     ...(room.curatorKey !== undefined && { curatorKey: room.curatorKey }),
+    ...(room.playingTrackId !== undefined && { playingTrackId: room.playingTrackId }),
   }
 }
 

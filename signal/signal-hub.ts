@@ -220,6 +220,7 @@ export class SignalHub {
         const t = msg.trackId === null ? undefined : this.opts.track?.(msg.trackId)
         if (msg.trackId !== null && !t) return protocolError('track_not_found')
         room.playing = t && { title: t.title, artist: t.artist, codec: t.codec, sampleRate: t.sampleRate, bitsPerSample: t.bitsPerSample }
+        room.playingTrackId = t ? msg.trackId! : undefined
         if (room.visibility === 'public') this.lobbyChanged()
         ack?.(okReply(peerId, room))
         return

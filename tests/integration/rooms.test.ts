@@ -95,7 +95,7 @@ test('public rooms appear in the lobby live and vanish after the grace period', 
   assert.equal(gone.ok ? null : gone.error.code, 'room_not_found')
 })
 
-test('the lobby shows what a public room plays, as only its curator may say', async () => {
+test('the lobby and joiners learn what a room plays, as only its curator may say', async () => {
   const watcher = await join()
   watcher.send({ type: 'lobby.watch', watch: true })
   const curator = await join()
@@ -109,11 +109,18 @@ test('the lobby shows what a public room plays, as only its curator may say', as
     title: track.title, artist: track.artist, codec: 'flac', sampleRate: 96000, bitsPerSample: 24,
   })
   const listener = await join()
-  await listener.request({ type: 'room.join', roomId: created.room.id, displayName: 'Bo', lurker: false })
+  // A joiner learns from the join reply what plays, before any link to the curator is up.
+  const joined = await listener.request({ type: 'room.join', roomId: created.room.id, displayName: 'Bo', lurker: false })
+  assert.is(joined.ok ? joined.room.playingTrackId : null, track.id)
   const notCurator = await listener.request({ type: 'room.playing', roomId: created.room.id, trackId: null })
   assert.equal(notCurator.ok ? null : notCurator.error.code, 'not_curator')
   const unknown = await curator.request({ type: 'room.playing', roomId: created.room.id, trackId: 'f'.repeat(24) })
   assert.equal(unknown.ok ? null : unknown.error.code, 'track_not_found')
+  // Stopped: the next joiner is told nothing plays.
+  assert.ok((await curator.request({ type: 'room.playing', roomId: created.room.id, trackId: null })).ok)
+  const later = await join()
+  const joinedLater = await later.request({ type: 'room.join', roomId: created.room.id, displayName: 'Cy', lurker: false })
+  assert.ok(joinedLater.ok && joinedLater.room.playingTrackId === undefined, 'no track after a stop')
 })
 
 test('signaling is relayed only between members of the same room', async () => {

@@ -60,8 +60,14 @@ const HURRY_AFTER_START_MS = 3000
 const REPORT_MS = 1000
 /** A joiner with no clock estimate yet looks again this often (the first answer comes a round trip after the link opens). */
 const CLOCK_POLL_MS = 20
-/** A joiner's first sound comes this long after it learns the position: fetch, decode, clock. */
-const JOIN_LEAD_SEC = 0.3
+/**
+ * A joiner decodes from this far past where the sound is when it places
+ * (its clock estimate and the file's head are in hand by then): the bytes
+ * there, one decode and the output latency. Were they slower, it starts a
+ * little later, in step; a lead longer than they take is only a later start.
+ * bench/sync's joiner took 100-130 ms from placing to its first node.
+ */
+const JOIN_LEAD_SEC = 0.15
 /** A seek sounds this long after the curator acts: a head read, a seek plan and some decoding on every page. */
 const SEEK_LEAD_MS = 400
 
@@ -111,7 +117,9 @@ export class RoomPlayback {
   ) {
     void fetchTracks().then((t) => {
       this.library = t
-      if (this.anchor && !this.destroyed) this.apply(this.anchor)
+      if (this.destroyed) return
+      if (this.anchor) this.apply(this.anchor)
+      else this.expectHinted()
     }, () => {})
     const onMessage = (m: Parameters<typeof this.onPeerMessage>[0], from: PeerLink) => this.onPeerMessage(m, from)
     const onOpen = (link: PeerLink) => {
@@ -302,6 +310,17 @@ export class RoomPlayback {
 
   // ---- both sides ---------------------------------------------------------
 
+  /**
+   * A joiner learns what plays from the server's view of the room, before
+   * its first link (and the curator's anchor over it) is up: the output opens
+   * and the file's head is read meanwhile, off the join's critical path.
+   */
+  private expectHinted(): void {
+    const id = this.session.room?.playingTrackId
+    const track = id && !this.isCurator ? this.library.find((t) => t.id === id) : undefined
+    if (track) this.player.expect(track)
+  }
+
   private publish(state: Omit<AnchorMessage, 'type' | 'seq'>): void {
     if (!this.isCurator) return
     const anchor: AnchorMessage = { type: 'anchor', seq: this.lastSeq + 1, ...state }
@@ -316,7 +335,8 @@ export class RoomPlayback {
 
   /** The lobby shows what public rooms play; the curator keeps it told. */
   private tellLobby(a: AnchorMessage): void {
-    const trackId = a.state === 'playing' ? (a.queue[a.index] ?? null) : null
+    // The entry sounding now: a queue plays on past the anchored one (heartbeats tell the next).
+    const trackId = a.state === 'playing' ? (a.queue[positionAt(a, this.queue, syncNow())?.index ?? a.index] ?? null) : null
     if (trackId === this.toldLobby) return
     this.toldLobby = trackId
     signalClient().send({ type: 'room.playing', roomId: this.session.roomId, trackId })
