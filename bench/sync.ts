@@ -112,6 +112,13 @@ try {
   await markClick(curator)
   await curator.getByRole('region', { name: 'Player' }).getByRole('button', { name: 'Next' }).click()
   await curator.waitForTimeout(2500)
+  // Pause, then the player's Play: the room resumes where it stopped (issue #5's "Play control latency").
+  await curator.getByRole('region', { name: 'Player' }).getByRole('button', { name: 'Pause' }).click()
+  await curator.waitForTimeout(1000)
+  const resumeAt = await machineNow(curator)
+  await markClick(curator)
+  await curator.getByRole('region', { name: 'Player' }).getByRole('button', { name: 'Play', exact: true }).click()
+  await curator.waitForTimeout(1500)
   // Where each page's play→audible and next→audible went: anchor applied, output opened,
   // warm segment taken, placed, first node handed to Web Audio (ms after the click).
   const stepsOf = (pages: Page[], from: number, to: number) => Promise.all(pages.map((p) => p.evaluate(({ since, until }) =>
@@ -121,7 +128,8 @@ try {
       .map((m) => `${m.name.slice(5)} ${m.at.toFixed(0)}`)
       .join(', '), { since: from, until: to })))
   const playSteps = await stepsOf([curator, ...early], clickedAt, clickedAt + 3000)
-  const nextSteps = await stepsOf([curator, ...listeners], nextAt, nextAt + 3000)
+  const nextSteps = await stepsOf([curator, ...listeners], nextAt, nextAt + 2500)
+  const resumeSteps = await stepsOf([curator, ...listeners], resumeAt, resumeAt + 1500)
 
   // Before the captures are copied out: that copy stalls the shared renderer for seconds, and the pages run dry.
   const underruns = await Promise.all([curator, ...listeners].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
@@ -131,10 +139,17 @@ try {
   const [ref, ...caps] = captures.map((c) => c[0]!)
   // The next track has the same rate: it continues in the same capture. Its first
   // frame is the ramp value after the long ramp's last, so find where that sounds.
-  const nextToAudible = captures.map(([c]) => {
-    const i = c!.L.findLastIndex((x, k) => k > 0 && x !== 0 && c!.L[k - 1] === 0)
-    return i >= 0 ? c!.outputTimeOfFrame(c!.frameAt(i)) - nextAt : NaN
-  })
+  /** When sound first began after `since` (machine ms): the first sample after silence (the ramps are never 0 twice in a row). */
+  const soundAfter = (c: Capture, since: number) => {
+    for (let k = 2; k < c.L.length; k++) {
+      if (c.L[k] === 0 || c.L[k - 1] !== 0 || c.L[k - 2] !== 0) continue
+      const t = c.outputTimeOfFrame(c.frameAt(k))
+      if (t > since) return t - since
+    }
+    return NaN
+  }
+  const nextToAudible = captures.map(([c]) => soundAfter(c!, nextAt))
+  const resumeToAudible = captures.map(([c]) => soundAfter(c!, resumeAt))
   const playToAudible = [ref!, ...caps.slice(0, -1)].map((c) => c.outputTimeOfFrame(c.frameAt(firstSound(c.L))) - clickedAt)
   const lateCap = caps.at(-1)!
   const joinToAudible = lateCap.outputTimeOfFrame(lateCap.frameAt(firstSound(lateCap.L))) - openedAt
@@ -159,10 +174,14 @@ try {
   console.log(`sync offset over the last 10 s: p50 ${fmt(percentile(lastTen, 50), 3)} ms, p95 ${fmt(percentile(lastTen, 95), 3)} ms, max ${fmt(Math.max(...lastTen), 3)} ms`)
   console.log(`sync play→audible (first play, cold outputs): ${playToAudible.map((x) => fmt(x, 0)).join(', ')} ms (max ${fmt(Math.max(...playToAudible), 0)} ms)`)
   console.log(`sync next→audible (warm): ${nextToAudible.map((x) => fmt(x, 0)).join(', ')} ms (max ${fmt(Math.max(...nextToAudible), 0)} ms)`)
+  console.log(`sync Play after Pause→audible: ${resumeToAudible.map((x) => fmt(x, 0)).join(', ')} ms (max ${fmt(Math.max(...resumeToAudible), 0)} ms)`)
   // The figures above start before Playwright's click, which alone can take hundreds of ms on a busy machine.
   const clickIn = (steps: string) => Number(/click (\d+)/.exec(steps)?.[1] ?? NaN)
   const fromClick = (xs: number[], steps: string) => xs.map((x) => fmt(x - clickIn(steps), 0)).join(', ')
-  console.log(`sync from the page's click event: play→audible ${fromClick(playToAudible, playSteps[0]!)} ms, next→audible ${fromClick(nextToAudible, nextSteps[0]!)} ms`)
+  console.log(
+    `sync from the page's click event: play→audible ${fromClick(playToAudible, playSteps[0]!)} ms, next→audible ${fromClick(nextToAudible, nextSteps[0]!)} ms` +
+      `, Play after Pause→audible ${fromClick(resumeToAudible, resumeSteps[0]!)} ms`,
+  )
   console.log(`sync play→audible steps (ms after the click; curator first): ${playSteps.join(' | ')}`)
   console.log(`sync next→audible steps (ms after the click; curator first): ${nextSteps.join(' | ')}`)
   console.log(`sync listeners' own view (state / offset / round trip / skew): ${estimates.join(' | ')}`)

@@ -7,5 +7,11 @@
  */
 import { expose } from 'comlink'
 import { createDecodeApi } from './decode-api.ts'
+import { warmUp } from './decoder/warm-up.ts'
 
 expose(createDecodeApi())
+
+// In the background: a track that starts meanwhile waits at most one round.
+void fetch(new URL('./decoder/warm-up.flac', import.meta.url))
+  .then(async (res) => (res.ok ? warmUp(new Uint8Array(await res.arrayBuffer())) : 0))
+  .catch((err: Error) => console.warn('[decoder] warm-up failed:', err.message))

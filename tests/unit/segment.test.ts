@@ -75,9 +75,9 @@ function output(from: number, to: number): number[] {
   return out
 }
 
-function placedSegment(startFrame: number): Segment {
+function placedSegment(startFrame: number, streamStart = 0): Segment {
   FakeNode.made = []
-  const stream = { track: { id: 't' }, close() {}, ended: false, framesDecoded: 0 } as unknown as TrackStream
+  const stream = { track: { id: 't' }, close() {}, ended: false, framesDecoded: 0, startFrame: streamStart } as unknown as TrackStream
   const seg = new Segment(stream, new PcmLedger(), 0)
   seg.startFrame = startFrame
   seg.accept(rampChunks(6, 8192))
@@ -105,6 +105,21 @@ for (const [kind, delta] of [['drop', -480], ['repeat', 480]] as const) {
     }
   })
 }
+
+test('a segment opened mid-track sounds from its first frame, not from the FLAC block the decoder began at', () => {
+  // Resuming at track frame 10 000: the stream's first chunk starts at 8192, a block boundary.
+  const start = 2000 // context frame of track frame 0
+  const seg = placedSegment(start, 10_000)
+  seg.pending.splice(0, 1) // decoding began at 8192
+  const r = seg.schedule(ctx, dest, 0, start + 6 * 8192)
+  const heard = output(start + 8192, start + 12_000)
+  for (let f = 8192; f < 12_000; f++) {
+    const want = f < 10_000 ? NaN : f
+    if (!Object.is(heard[f - 8192], want)) assert.unreachable(`track frame ${f}: heard ${heard[f - 8192]}, expected ${want}`)
+  }
+  // The cut frames were never sound: no underrun counted, none dropped.
+  assert.equal([r.late, r.dropped, r.repeated], [0, 0, 0])
+})
 
 test('withdrawing with nothing past `from` changes nothing', () => {
   const seg = placedSegment(0)

@@ -303,7 +303,10 @@ export class Player {
     // decoded; fetched at playback pace, its first node came 160-270 ms after
     // placing (bench/sync).
     const atMs = performance.now() + EXPECTED_START_MS - START_BYTES_EARLY_SEC * 1000
-    this.segments = [this.takeWarm(first, index, from, atMs) ?? this.segmentFor(first, index, from, atMs)]
+    const seg = this.takeWarm(first, index, from, atMs) ?? this.segmentFor(first, index, from, atMs)
+    // A warm stream may hold frames before `from` (it covers starts a little after its own).
+    seg.firstFrame = Math.max(seg.stream.startFrame, Math.floor(from))
+    this.segments = [seg]
     this.timer ??= setInterval(() => this.tick(), TICK_MS)
     this.tick()
   }

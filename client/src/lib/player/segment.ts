@@ -26,6 +26,13 @@ export interface ScheduleResult {
 
 export class Segment {
   startFrame: number | null = null
+  /**
+   * The track frame its sound begins at. A stream opened mid-track decodes
+   * from a FLAC block boundary at or before it (up to 4096 frames earlier):
+   * played, those frames sounded before the anchor's time, and after a pause
+   * repeated what was heard just before it.
+   */
+  firstFrame: number
   readonly pending: PcmChunk[] = []
   /** Track frames already handed to Web Audio. */
   scheduledFrames = 0
@@ -41,7 +48,9 @@ export class Segment {
     private readonly ledger: PcmLedger,
     /** Position in the player's queue (renumbered when the queue changes around it). */
     public index: number,
-  ) {}
+  ) {
+    this.firstFrame = stream.startFrame
+  }
 
   get track() {
     return this.stream.track
@@ -91,7 +100,8 @@ export class Segment {
       const end = this.scheduledEnd
       const lateBy = Math.max(0, now - at)
       const overlap = end === null ? 0 : Math.max(0, end - at)
-      const skip = Math.min(frames, Math.max(lateBy, overlap))
+      const before = Math.max(0, this.firstFrame - first.startFrame)
+      const skip = Math.min(frames, Math.max(lateBy, overlap, before))
       // Cutting before the first sound is how a mid-track join starts; only
       // a cut after sound has begun is a hole someone hears.
       if (end !== null) result.late += Math.max(0, Math.min(frames, lateBy) - overlap)
