@@ -11,9 +11,13 @@ import type { Track } from '../../../../protocol/index.ts'
 /**
  * Audio held decoded for the entry that plays next: more than the player
  * waits for before sounding (START_BUFFER_SEC, 0.3 s), so a start placed on
- * it waits for nothing. At 192 kHz × 8 channels that is 3 MB of the ledger.
+ * it waits for nothing, and no more than the decoder's first slice gives
+ * (about a second of audio, or 256 KiB: 0.43 s of bench/sync's dense 24/96
+ * ramp), so a cold cue is ready after one decode: at 0.5 s it took two, one
+ * more worker round trip before every page said `cue.ready`. At 192 kHz × 8
+ * channels that is 2.5 MB of the ledger.
  */
-export const WARM_SEC = 0.5
+export const WARM_SEC = 0.4
 
 /** A queue entry and the track frame its sound would begin at. */
 export interface Cue {

@@ -92,7 +92,7 @@ export class RoomPlayback {
   private toldLobby: string | null = null
   private waitingForClock = false
   /** A cold start waiting for every page to hold its track warm (startAtTop); any other action cancels it. */
-  private pendingStart: { trackId: string; ready: Set<string> } | null = null
+  private pendingStart: { trackId: string; ready: Set<string>; check: () => void } | null = null
   /** The curator's page is cueing a cold start (the player bar says so instead of offering Play). */
   starting = $state(false)
   /** The cued track this listener told the curator it holds ready. */
@@ -214,28 +214,35 @@ export class RoomPlayback {
       this.publish({ queue, index, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
       return
     }
-    const pending = { trackId: track.id, ready: new Set<string>() }
+    const pending = { trackId: track.id, ready: new Set<string>(), check: () => {} }
     this.setPending(pending)
     this.publish({ queue, index, state: 'paused', positionFrames: 0, atCuratorTime: syncNow() })
     const since = performance.now()
-    const check = () => {
-      if (this.pendingStart !== pending) return // Pause, a seek, another start… came meanwhile
+    /** Starts it once every page holds it (or the wait is over); false while it should wait. */
+    const settle = (): boolean => {
+      if (this.pendingStart !== pending) return true // Pause, a seek, another start… came meanwhile
       // Queue edits meanwhile keep the start, as long as the cued entry is still the one at the top.
       const a = this.anchor
       if (this.destroyed || !this.isCurator || !a || a.state !== 'paused' || a.queue[a.index] !== track.id || a.positionFrames !== 0) {
         this.setPending(null)
-        return
+        return true
       }
       const links = this.session.mesh?.openLinks() ?? []
       const allReady = this.player.isWarm(track, 0) && links.every((l) => pending.ready.has(l.remoteId))
-      if (!allReady && performance.now() - since < COLD_WAIT_MAX_MS) return void setTimeout(check, 20)
+      if (!allReady && performance.now() - since < COLD_WAIT_MAX_MS) return false
       this.setPending(null)
       this.publish({ queue: a.queue, index: a.index, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
+      return true
     }
-    setTimeout(check, 20)
+    // Settled as each listener says ready, and every 20 ms for this page's own decode.
+    pending.check = () => void settle()
+    const poll = () => {
+      if (!settle()) setTimeout(poll, 20)
+    }
+    setTimeout(poll, 20)
   }
 
-  private setPending(p: { trackId: string; ready: Set<string> } | null): void {
+  private setPending(p: RoomPlayback['pendingStart']): void {
     this.pendingStart = p
     this.starting = p !== null
   }
@@ -361,9 +368,13 @@ export class RoomPlayback {
       case 'sync.table':
         if (fromCurator) this.table = m.reports
         return
-      case 'cue.ready':
-        if (this.isCurator && this.pendingStart?.trackId === m.trackId) this.pendingStart.ready.add(from.remoteId)
+      case 'cue.ready': {
+        const pending = this.isCurator && this.pendingStart?.trackId === m.trackId ? this.pendingStart : null
+        if (!pending || pending.ready.has(from.remoteId)) return
+        pending.ready.add(from.remoteId)
+        pending.check()
         return
+      }
     }
   }
 
