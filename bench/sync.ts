@@ -136,6 +136,18 @@ try {
   const underrunTimes = await Promise.all([curator, ...listeners].map((p) => p.evaluate((since) =>
     performance.getEntriesByName('aula:underrun').map((m) => ((performance.timeOrigin + m.startTime - since) / 1000).toFixed(1)).join(' '), clickedAt)))
   const captures = await Promise.all([curator, ...listeners].map(readCaptures))
+  // One more joiner, in a browser of its own, as a person on another machine
+  // opens the link: its page's main thread is its own, not shared with the
+  // five above (the CPU still is). Timed on its own clock, from its navigation.
+  const own = await stage.person({ savedName: 'Own browser', ownBrowser: true })
+  await own.goto(withClock(link, { offsetMs: 1234, skewPpm: 77 }))
+  await own.waitForTimeout(3000)
+  const [ownCap] = await readCaptures(own)
+  const ownOrigin = (await own.evaluate('performance.timeOrigin')) as number
+  const ownJoin = ownCap ? ownCap.outputTimeOfFrame(ownCap.frameAt(firstSound(ownCap.L))) - ownOrigin : NaN
+  const ownMarks = await own.evaluate(() =>
+    performance.getEntriesByType('mark').filter((m) => m.name.startsWith('aula:')).map((m) => `${m.name.slice(5)} ${m.startTime.toFixed(0)}`).join(', '),
+  )
   const [ref, ...caps] = captures.map((c) => c[0]!)
   // The next track has the same rate: it continues in the same capture. Its first
   // frame is the ramp value after the long ramp's last, so find where that sounds.
@@ -188,6 +200,7 @@ try {
   console.log(`sync join→audible (mid-track, from opening the link): ${fmt(joinToAudible, 0)} ms`)
   console.log(`sync mid-track joiner's offset every 0.5 s from its first sound (ms): ${joinerSeries}`)
   console.log(`sync mid-track joiner's steps (ms after opening the link): ${marks}`)
+  console.log(`sync join→audible, a joiner in a browser of its own (from its navigation): ${fmt(ownJoin, 0)} ms; steps: ${ownMarks}`)
   console.log(`sync mid-track joiner's page load (ms after its navigation began): ${joinLoad}`)
   console.log(`sync mid-track joiner's clock estimate when it placed: ${joinClock}`)
   console.log(`sync listeners' clock estimate error / what their corrector sees (ms): ${clockErrors.join(' | ')}`)

@@ -15,6 +15,9 @@ export interface PeerStatus {
   minRttMs: number | null
 }
 
+/** How long links to listeners wait for the curator's link to open before dialling anyway. */
+const CURATOR_FIRST_MS = 1500
+
 export class PeerMesh {
   /** Reactive snapshot of every link, for the room page. */
   peers = $state<PeerStatus[]>([])
@@ -22,6 +25,8 @@ export class PeerMesh {
   private input: MeshInput | undefined
   private room: RoomView | undefined
   private destroyed = false
+  /** When this page last dialled the curator (see update). */
+  private dialledCuratorAt = -Infinity
   /** Redials links that dropped while both ends are still in the room. */
   private readonly redial = setInterval(() => this.room && this.update(this.room), 2000)
 
@@ -63,7 +68,17 @@ export class PeerMesh {
       const gone = !keep.has(id) || (link.state === 'closed' && planned.some((l) => l.peerId === id && l.initiator))
       if (gone) this.drop(id)
     }
-    for (const l of planned) if (l.initiator && !this.links.has(l.peerId)) this.open(l.peerId, true)
+    const curatorLink = this.links.get(room.curatorId)
+    for (const l of planned) {
+      if (!l.initiator || this.links.has(l.peerId)) continue
+      // The curator's link first: a joiner's clock estimate and the room's
+      // state come over it. Links to listeners follow once it is open (or
+      // failing), not competing with it for the page's main thread.
+      const curatorComing = curatorLink?.state === 'connecting' && performance.now() - this.dialledCuratorAt < CURATOR_FIRST_MS
+      if (l.peerId !== room.curatorId && curatorComing) continue
+      this.open(l.peerId, true)
+      if (l.peerId === room.curatorId) this.dialledCuratorAt = performance.now()
+    }
     this.refresh()
   }
 
@@ -98,6 +113,8 @@ export class PeerMesh {
         if (link.state === 'open' && !opened) {
           opened = true
           this.onOpen?.(link)
+          // The curator's link is up: the links that waited for it (update) go now.
+          if (peerId === this.room?.curatorId && this.room) this.update(this.room)
         }
         this.refresh()
       },
