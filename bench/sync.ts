@@ -4,7 +4,7 @@
  * Prints the offset between each listener and the curator at the output
  * (p50/p95/max), join→audible for a listener joining mid-track,
  * play→audible, and the offset after the long run.
- *   tsx bench/sync.ts [pages=5] [seconds=60]
+ *   tsx bench/sync.ts [pages=5] [seconds=60] [--hover=MS]
  * Output times come from getOutputTimestamp() on each context, on one
  * machine clock (all pages share a renderer process for that reason).
  */
@@ -15,8 +15,11 @@ import { openStage } from '../tests/support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../tests/support/sync-library.ts'
 import { fmt, percentile } from './support/stats.ts'
 
-const PAGES = Number(process.argv[2] ?? 5)
-const SECONDS = Number(process.argv[3] ?? 60)
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+const PAGES = Number(args[0] ?? 5)
+const SECONDS = Number(args[1] ?? 60)
+/** `--hover=MS`: the curator's pointer rests this long on the first Play before the click, as a person's does. */
+const HOVER_MS = Number(process.argv.find((a) => a.startsWith('--hover='))?.slice(8) ?? 0)
 
 const stage = await openStage(await makeSyncLibrary(SECONDS + 10))
 const { origin } = stage
@@ -74,9 +77,14 @@ try {
   }
   for (const p of early) await p.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 20_000 })
 
+  const firstPlay = curator.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true })
+  if (HOVER_MS > 0) {
+    await firstPlay.hover()
+    await curator.waitForTimeout(HOVER_MS)
+  }
   const clickedAt = await machineNow(curator)
   await markClick(curator)
-  await curator.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
+  await firstPlay.click()
   await curator.waitForTimeout(5000)
 
   // The last one joins mid-track: join→audible from opening the link.
@@ -119,6 +127,21 @@ try {
   await markClick(curator)
   await curator.getByRole('region', { name: 'Player' }).getByRole('button', { name: 'Play', exact: true }).click()
   await curator.waitForTimeout(1500)
+  // One more joiner, in a browser of its own, as a person on another machine
+  // opens the link: its page's main thread is its own, not shared with the
+  // others (the CPU still is). Timed on its own clock, from its navigation.
+  // Before the captures are copied out of the shared renderer, which stalls
+  // it (the curator's page too) for seconds.
+  const own = await stage.person({ savedName: 'Own browser', ownBrowser: true })
+  await own.goto(withClock(link, { offsetMs: 1234, skewPpm: 77 }))
+  await own.waitForTimeout(3000)
+  // Its last output is the one that played (an earlier one may have opened for a track that had moved on).
+  const ownCap = (await readCaptures(own)).at(-1)
+  const ownOrigin = (await own.evaluate('performance.timeOrigin')) as number
+  const ownJoin = ownCap ? ownCap.outputTimeOfFrame(ownCap.frameAt(firstSound(ownCap.L))) - ownOrigin : NaN
+  const ownMarks = await own.evaluate(() =>
+    performance.getEntriesByType('mark').filter((m) => m.name.startsWith('aula:')).map((m) => `${m.name.slice(5)} ${m.startTime.toFixed(0)}`).join(', '),
+  )
   // Where each page's play→audible and next→audible went: anchor applied, output opened,
   // warm segment taken, placed, first node handed to Web Audio (ms after the click).
   const stepsOf = (pages: Page[], from: number, to: number) => Promise.all(pages.map((p) => p.evaluate(({ since, until }) =>
@@ -136,18 +159,6 @@ try {
   const underrunTimes = await Promise.all([curator, ...listeners].map((p) => p.evaluate((since) =>
     performance.getEntriesByName('aula:underrun').map((m) => ((performance.timeOrigin + m.startTime - since) / 1000).toFixed(1)).join(' '), clickedAt)))
   const captures = await Promise.all([curator, ...listeners].map(readCaptures))
-  // One more joiner, in a browser of its own, as a person on another machine
-  // opens the link: its page's main thread is its own, not shared with the
-  // five above (the CPU still is). Timed on its own clock, from its navigation.
-  const own = await stage.person({ savedName: 'Own browser', ownBrowser: true })
-  await own.goto(withClock(link, { offsetMs: 1234, skewPpm: 77 }))
-  await own.waitForTimeout(3000)
-  const [ownCap] = await readCaptures(own)
-  const ownOrigin = (await own.evaluate('performance.timeOrigin')) as number
-  const ownJoin = ownCap ? ownCap.outputTimeOfFrame(ownCap.frameAt(firstSound(ownCap.L))) - ownOrigin : NaN
-  const ownMarks = await own.evaluate(() =>
-    performance.getEntriesByType('mark').filter((m) => m.name.startsWith('aula:')).map((m) => `${m.name.slice(5)} ${m.startTime.toFixed(0)}`).join(', '),
-  )
   const [ref, ...caps] = captures.map((c) => c[0]!)
   // The next track has the same rate: it continues in the same capture. Its first
   // frame is the ramp value after the long ramp's last, so find where that sounds.
@@ -184,7 +195,8 @@ try {
   console.log(`sync offset to curator at the output: p50 ${fmt(percentile(all, 50), 3)} ms, p95 ${fmt(percentile(all, 95), 3)} ms, max ${fmt(Math.max(...all), 3)} ms (${all.length} points)`)
   console.log(`sync offset per listener (ms; the last joined mid-track): ${perListener.join(' | ')}`)
   console.log(`sync offset over the last 10 s: p50 ${fmt(percentile(lastTen, 50), 3)} ms, p95 ${fmt(percentile(lastTen, 95), 3)} ms, max ${fmt(Math.max(...lastTen), 3)} ms`)
-  console.log(`sync play→audible (first play, cold outputs): ${playToAudible.map((x) => fmt(x, 0)).join(', ')} ms (max ${fmt(Math.max(...playToAudible), 0)} ms)`)
+  const hovered = HOVER_MS > 0 ? `, after the pointer rested ${HOVER_MS} ms on Play` : ', a bare click'
+  console.log(`sync play→audible (first play of a track nobody holds${hovered}): ${playToAudible.map((x) => fmt(x, 0)).join(', ')} ms (max ${fmt(Math.max(...playToAudible), 0)} ms)`)
   console.log(`sync next→audible (warm): ${nextToAudible.map((x) => fmt(x, 0)).join(', ')} ms (max ${fmt(Math.max(...nextToAudible), 0)} ms)`)
   console.log(`sync Play after Pause→audible: ${resumeToAudible.map((x) => fmt(x, 0)).join(', ')} ms (max ${fmt(Math.max(...resumeToAudible), 0)} ms)`)
   // The figures above start before Playwright's click, which alone can take hundreds of ms on a busy machine.

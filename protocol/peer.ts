@@ -68,6 +68,12 @@ export const PeerMessage = v.variant('type', [
    * everyone once all its links said so (room-playback's startAtTop).
    */
   v.object({ type: v.literal('cue.ready'), trackId: TrackId }),
+  /**
+   * The curator's pointer rests on a track's Play while nothing plays: every
+   * page fetches and decodes its opening now and says `cue.ready` when it
+   * holds it, so the click that likely follows starts at once.
+   */
+  v.object({ type: v.literal('cue.hint'), trackId: TrackId }),
   /** A listener's view of its own sync, sent to the curator, who shares the table. */
   v.object({ type: v.literal('sync.report'), report: SyncReport }),
   v.object({

@@ -97,6 +97,10 @@ export class RoomPlayback {
   starting = $state(false)
   /** The cued track this listener told the curator it holds ready. */
   private toldReady: string | null = null
+  /** The curator's last hint (prepare), and the links that said they hold that track. */
+  private hinted: { trackId: string; ready: Set<string> } | null = null
+  /** A listener: the track the curator last hinted at. */
+  private hintedHere: string | null = null
   /** The first placement on this page has marked how its clock estimate stood (bench/sync steps). */
   private clockMarked = false
   private destroyed = false
@@ -210,11 +214,17 @@ export class RoomPlayback {
   private startAtTop(queue: string[], index: number): void {
     this.setPending(null)
     const track = libraryTracks().find((t) => t.id === queue[index])
-    if (!track || this.player.isWarm(track, 0)) {
+    // Prepared on a hint, it must be warm on every page, not only here: a
+    // pointer that rested briefly left listeners still fetching. (Held warm
+    // as the next entry, it is everywhere, as every page holds the next.)
+    const hint = track && this.hinted?.trackId === track.id ? this.hinted : null
+    this.hinted = null
+    const everyone = () => (this.session.mesh?.openLinks() ?? []).every((l) => hint!.ready.has(l.remoteId))
+    if (!track || (this.player.isWarm(track, 0) && (!hint || everyone()))) {
       this.publish({ queue, index, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
       return
     }
-    const pending = { trackId: track.id, ready: new Set<string>(), check: () => {} }
+    const pending = { trackId: track.id, ready: new Set<string>(hint?.ready), check: () => {} }
     this.setPending(pending)
     this.publish({ queue, index, state: 'paused', positionFrames: 0, atCuratorTime: syncNow() })
     const since = performance.now()
@@ -250,11 +260,19 @@ export class RoomPlayback {
   /** A listener: tells the curator once the track it cued at frame 0 is held warm here. */
   private watchCue(a: AnchorMessage): void {
     const track = this.queue[a.index]
-    if (!track || a.positionFrames !== 0 || this.toldReady === track.id) return
+    if (!track || a.positionFrames !== 0) return
+    this.tellWhenWarm(track, () => {
+      const now = this.anchor
+      return !!now && sameState(now, a)
+    })
+  }
+
+  /** A listener: says `cue.ready` once `track` is held warm from its top, unless `wanted` stops first. */
+  private tellWhenWarm(track: Track, wanted: () => boolean): void {
+    if (this.toldReady === track.id) return
     const since = performance.now()
     const check = () => {
-      const now = this.anchor
-      if (this.destroyed || this.isCurator || !now || !sameState(now, a)) return
+      if (this.destroyed || this.isCurator || !wanted()) return
       if (this.player.isWarm(track, 0)) {
         this.toldReady = track.id
         this.curatorLink()?.send({ type: 'cue.ready', trackId: track.id })
@@ -263,6 +281,34 @@ export class RoomPlayback {
       if (performance.now() - since < COLD_WAIT_MAX_MS) setTimeout(check, 20)
     }
     check()
+  }
+
+  /** Nothing plays nor waits paused: the room would start afresh (what a hint may prepare for). */
+  private get idle(): boolean {
+    const a = this.anchor
+    return !a || a.state === 'stopped' || (a.state === 'playing' && this.ended)
+  }
+
+  /**
+   * The curator's pointer rests on `track`'s Play (TrackList) while nothing
+   * plays: every page prepares its opening (`cue.hint`) and says when it
+   * holds it, so the click that likely follows starts at once, without the
+   * cue that every page otherwise fetches and decodes first (startAtTop).
+   */
+  prepare(track: Track): void {
+    if (!this.isCurator || !this.idle || this.hinted?.trackId === track.id) return
+    this.hinted = { trackId: track.id, ready: new Set() }
+    this.player.prepare(track)
+    this.session.mesh?.broadcast({ type: 'cue.hint', trackId: track.id })
+  }
+
+  /** A listener: the curator hinted at `trackId` (prepare). */
+  private onHint(trackId: string): void {
+    const track = libraryTracks().find((t) => t.id === trackId)
+    if (!track || !this.idle) return
+    this.hintedHere = trackId
+    this.player.prepare(track)
+    this.tellWhenWarm(track, () => this.hintedHere === trackId && this.idle)
   }
 
   pause(): void {
@@ -368,7 +414,11 @@ export class RoomPlayback {
       case 'sync.table':
         if (fromCurator) this.table = m.reports
         return
+      case 'cue.hint':
+        if (fromCurator && !this.isCurator) this.onHint(m.trackId)
+        return
       case 'cue.ready': {
+        if (this.isCurator && this.hinted?.trackId === m.trackId) this.hinted.ready.add(from.remoteId)
         const pending = this.isCurator && this.pendingStart?.trackId === m.trackId ? this.pendingStart : null
         if (!pending || pending.ready.has(from.remoteId)) return
         pending.ready.add(from.remoteId)
@@ -379,7 +429,7 @@ export class RoomPlayback {
   }
 
   private apply(a: AnchorMessage): void {
-    performance.mark('aula:anchor')
+    performance.mark('aula:anchor', { detail: { state: a.state, positionFrames: a.positionFrames } })
     if (a.state !== 'paused') this.toldReady = null
     // The wait for a good clock estimate counts from a new state, not from
     // each retry while waiting for it.
