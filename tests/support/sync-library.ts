@@ -21,8 +21,19 @@ export async function makeSyncLibrary(seconds = LONG_RAMP_SECONDS): Promise<{ di
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-async function writeRamp(path: string, seconds: number, offset: number): Promise<void> {
-  const rate = 96000
+/**
+ * A 96 kHz ramp of `seconds`, then one at 192 kHz that the queue plays on
+ * to: the output is reopened at the new rate between them, mid-room.
+ */
+export async function makeRateChangeLibrary(seconds = 3): Promise<{ dir: string; dispose(): void; first: string; second: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'aula-rate-lib-'))
+  const [first, second] = ['a-ramp-24-96k', 'b-ramp-24-192k']
+  await writeRamp(join(dir, `${first}.flac`), seconds, 0)
+  await writeRamp(join(dir, `${second}.flac`), 10, 0, 192000)
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }), first, second }
+}
+
+async function writeRamp(path: string, seconds: number, offset: number, rate = 96000): Promise<void> {
   const h = 2 ** 23
   const out = createWriteStream(path)
   for (const piece of verbatimFlac({
