@@ -7,7 +7,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
-import { outputOffsetsMs, readCaptures } from '../support/capture.ts'
+import { longestSilence, outputOffsetsMs, readCaptures } from '../support/capture.ts'
 import { clockDiagnosis, createRoom, joinFromLink, screenshot, withClock } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
@@ -54,7 +54,27 @@ test('the curator seeks; everyone lands on the same frame together', async () =>
   await bar.getByRole('button', { name: 'Play' }).click()
   await ana.waitForTimeout(3000)
   await assertLanded('the resume', [ana, bo, cy])
+  // Everyone stopped on the paused frame and went on from the next one:
+  // nothing heard twice or skipped across the pause.
+  for (const [name, p] of [['Ana', ana], ['Bo', bo], ['Cy', cy]] as const) {
+    const cap = (await readCaptures(p)).at(-1)!
+    const gap = longestSilence(cap.L)
+    const before = cap.L[gap.at - 1]!
+    const after = cap.L[gap.at + gap.frames]!
+    assert.is(rampFrames(before, after), 1, `${name}: across the pause (${gap.frames} frames of silence), frames from the last one heard to the next`)
+  }
 })
+
+/**
+ * How many frames of the sync library's ramp lie from value `a` to value `b`
+ * (negative: `b` came earlier in the track). The ramp steps by 4097 (of 2^24)
+ * a frame (tests/support/sync-library.ts); 16773121 is 4097's inverse mod 2^24.
+ */
+function rampFrames(a: number, b: number): number {
+  const d = ((Math.round((b - a) * 2 ** 23) % 2 ** 24) + 2 ** 24) % 2 ** 24
+  const frames = (d * 16_773_121) % 2 ** 24
+  return frames >= 2 ** 23 ? frames - 2 ** 24 : frames
+}
 
 /** The last moments each listener heard sit within 1 ms of the curator's at the output. */
 async function assertLanded(after: string, [ana, bo, cy]: Page[]): Promise<void> {

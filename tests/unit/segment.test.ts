@@ -35,6 +35,8 @@ class FakeNode {
   readonly buffer: FakeBuffer
   when: number | null = null
   stopped = false
+  /** stop(when): it falls silent from then on. */
+  stopWhen: number | null = null
   onended: (() => void) | null = null
   constructor(_ctx: unknown, o: { buffer: FakeBuffer }) {
     this.buffer = o.buffer
@@ -45,8 +47,9 @@ class FakeNode {
   start(when: number): void {
     this.when = when
   }
-  stop(): void {
-    this.stopped = true
+  stop(when?: number): void {
+    if (when === undefined) this.stopped = true
+    else this.stopWhen = when
   }
 }
 ;(globalThis as unknown as { AudioBufferSourceNode: unknown }).AudioBufferSourceNode = FakeNode
@@ -65,7 +68,8 @@ function output(from: number, to: number): number[] {
     if (n.stopped || n.when === null) continue
     const start = Math.round(n.when * RATE)
     const data = n.buffer.getChannelData(0)
-    for (let i = 0; i < data.length; i++) {
+    const silentFrom = n.stopWhen === null ? Infinity : Math.round(n.stopWhen * RATE)
+    for (let i = 0; i < data.length && start + i < silentFrom; i++) {
       const f = start + i - from
       if (f < 0 || f >= out.length) continue
       if (!Number.isNaN(out[f]!)) throw new Error(`two nodes play context frame ${start + i}`)
@@ -120,6 +124,22 @@ test('a segment opened mid-track sounds from its first frame, not from the FLAC 
   // The cut frames were never sound: no underrun counted, none dropped.
   assert.equal([r.late, r.dropped, r.repeated], [0, 0, 0])
 })
+
+for (const when of ['after', 'before'] as const) {
+  test(`a pause ends the sound on its exact frame (ended ${when} the audio was scheduled), nothing after it`, () => {
+    const start = 1000
+    const end = start + 20_000 // inside the second node
+    const seg = placedSegment(start)
+    if (when === 'after') seg.schedule(ctx, dest, 0, start + 6 * 8192)
+    seg.endAt(ctx, end)
+    seg.schedule(ctx, dest, 0, start + 6 * 8192)
+    const heard = output(start, start + 6 * 8192)
+    for (let f = 0; f < 6 * 8192; f++) {
+      const want = start + f < end ? f : NaN
+      if (!Object.is(heard[f], want)) assert.unreachable(`track frame ${f}: heard ${heard[f]}, expected ${want}`)
+    }
+  })
+}
 
 test('withdrawing with nothing past `from` changes nothing', () => {
   const seg = placedSegment(0)

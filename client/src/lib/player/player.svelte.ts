@@ -140,6 +140,8 @@ export class Player {
    * then the entry after it is the one held warm.
    */
   private cued: Cue | null = null
+  /** The context frame a room's pause ends the sound at (stopAt): nothing is added past it. */
+  private endingAt: number | null = null
   /** `cued` was set by prepare(), not by a room's pause: another prepare() may replace it. */
   private cuedToPrepare = false
   private outputOpening: { rate: number; done: Promise<void> } | null = null
@@ -194,6 +196,28 @@ export class Player {
    */
   follow(tracks: Track[], index: number, place: Placement, fromFrame = 0): Promise<void> {
     return this.start(tracks, index, place, fromFrame)
+  }
+
+  /**
+   * A room's pause: the sound stops exactly where track frame `frame` of
+   * entry `index` sounds, on every page alike, and `then` runs once it has
+   * (the room cues the paused point). False when that moment has passed or
+   * the entry is not placed: the caller stops at once instead.
+   */
+  stopAt(index: number, frame: number, then: () => void): boolean {
+    const out = this.output
+    const seg = this.segments.find((s) => s.index === index && s.startFrame !== null)
+    if (!out || !seg || this.switching || this.status !== 'playing') return false
+    const rate = out.ctx.sampleRate
+    const end = seg.startFrame! + frame
+    const rendered = frameAtOrAfter(out.ctx.currentTime, rate)
+    if (end <= rendered + GUARD_FRAMES) return false
+    this.endingAt = end
+    for (const s of this.segments) s.endAt(out.ctx, end)
+    const generation = this.generation
+    // Once the context has rendered past it; whatever starts meanwhile (a new generation) wins.
+    setTimeout(() => generation === this.generation && then(), ((end - rendered) / rate) * 1000 + TICK_MS)
+    return true
   }
 
   async pause(): Promise<void> {
@@ -331,6 +355,7 @@ export class Player {
   }
 
   private stopAll(): void {
+    this.endingAt = null
     for (const s of this.segments) s.stop()
     this.segments = []
     this.status = 'idle'
@@ -608,7 +633,7 @@ export class Player {
   /** Gapless: the next track of the same rate starts on the frame after the last (from the warm segment when it holds it). */
   private prefetchNext(out: AudioOutput, rendered: number): void {
     const last = this.segments[this.segments.length - 1]
-    if (!last || last.endFrame === null) return
+    if (!last || last.endFrame === null || this.endingAt !== null) return
     const nextIndex = last.index + 1
     const next = this.queue[nextIndex]
     if (!next || next.sampleRate !== out.ctx.sampleRate || out.refused) return

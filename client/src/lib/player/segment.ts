@@ -40,6 +40,8 @@ export class Segment {
   scheduledEnd: number | null = null
   pulling = false
   error: Error | null = null
+  /** Context frame its sound ends at (endAt), or null: until the track's end. */
+  private end: number | null = null
   /** Nodes handed to Web Audio: where their audio begins (context frame), their zero lead, and its track frame (null: repeated frames). */
   private readonly nodes = new Map<AudioBufferSourceNode, { at: number; lead: number; trackFrame: number | null }>()
 
@@ -91,10 +93,13 @@ export class Segment {
   schedule(ctx: AudioContext, dest: AudioNode, now: number, horizon: number): ScheduleResult {
     const result: ScheduleResult = { late: 0, dropped: 0, repeated: 0 }
     if (this.startFrame === null) return result
+    if (this.end !== null) horizon = Math.min(horizon, this.end)
     while (this.pending.length > 0 && this.startFrame + this.pending[0]!.startFrame < horizon) {
       const group = this.takeGroup()
       const first = group[0]!
-      const frames = group.reduce((n, c) => n + c.frames, 0)
+      // Nothing past the end (endAt): a group across it is cut there.
+      const whole = group.reduce((n, c) => n + c.frames, 0)
+      const frames = this.end === null ? whole : Math.min(whole, this.end - (this.startFrame + first.startFrame))
       const channels = first.channels.length
       const at = this.startFrame + first.startFrame
       const end = this.scheduledEnd
@@ -108,7 +113,7 @@ export class Segment {
       result.dropped += Math.min(frames, overlap)
       this.scheduledFrames = first.startFrame + frames
       if (skip === frames) {
-        this.ledger.release(frames * channels * 4)
+        this.ledger.release(whole * channels * 4)
         continue
       }
       if (end !== null && at > end && end >= now && at - end <= MAX_REPEAT_FRAMES) {
@@ -119,7 +124,7 @@ export class Segment {
       // begins exactly at the wanted frame cannot.
       const buffer = ctx.createBuffer(channels, frames - skip, ctx.sampleRate)
       copyGroup(group, buffer, skip)
-      this.ledger.release(frames * channels * 4)
+      this.ledger.release(whole * channels * 4)
       this.play(ctx, dest, buffer, at + skip, first.startFrame + skip)
     }
     return result
@@ -155,6 +160,17 @@ export class Segment {
     // What still plays ends where the first withdrawn node began.
     this.scheduledEnd = boundary
     if (back.length > 0) this.scheduledFrames = back[0]!.startFrame
+  }
+
+  /**
+   * Its sound ends exactly at context frame `end` (a room's pause, on every
+   * page alike): what would start there or later is taken back and never
+   * scheduled, and a node playing across it stops on that frame.
+   */
+  endAt(ctx: AudioContext, end: number): void {
+    this.end = end
+    this.withdrawFrom(end)
+    for (const [node, n] of this.nodes) if (n.at - n.lead < end) node.stop(exactWhen(end, ctx.sampleRate))
   }
 
   private play(ctx: AudioContext, dest: AudioNode, audio: AudioBuffer, frame: number, trackFrame: number | null): void {
@@ -207,14 +223,15 @@ export class Segment {
   }
 }
 
-/** Copies a run of contiguous chunks into one buffer, dropping the first `skip` frames. */
+/** Copies a run of contiguous chunks into one buffer, dropping the first `skip` frames and whatever does not fit after. */
 function copyGroup(group: readonly PcmChunk[], buffer: AudioBuffer, skip: number): void {
   let offset = -skip
   for (const c of group) {
     const from = Math.max(0, -offset)
-    if (from < c.frames) {
+    const to = Math.min(c.frames, buffer.length - offset)
+    if (from < to) {
       for (let ch = 0; ch < buffer.numberOfChannels; ch++) {
-        buffer.copyToChannel(c.channels[ch]!.subarray(from) as Float32Array<ArrayBuffer>, ch, offset + from)
+        buffer.copyToChannel(c.channels[ch]!.subarray(from, to) as Float32Array<ArrayBuffer>, ch, offset + from)
       }
     }
     offset += c.frames

@@ -311,13 +311,21 @@ export class RoomPlayback {
     this.tellWhenWarm(track, () => this.hintedHere === trackId && this.idle)
   }
 
+  /**
+   * Everyone stops on the same frame, LEAD_MS from now (as a Play starts),
+   * and a resume goes on from that very frame: stopping at once, each page
+   * stopped wherever the anchor reached it, and a resume repeated what it
+   * had played past the paused point (the anchor's trip and the output's
+   * latency, ~40-90 ms).
+   */
   pause(): void {
     this.setPending(null)
     const a = this.anchor
     if (!a || a.state !== 'playing') return
-    const pos = positionAt(a, this.queue, syncNow())
+    const at = syncNow() + LEAD_MS
+    const pos = positionAt(a, this.queue, at)
     if (!pos) return
-    this.publish({ queue: a.queue, index: pos.index, state: 'paused', positionFrames: pos.frame, atCuratorTime: syncNow() })
+    this.publish({ queue: a.queue, index: pos.index, state: 'paused', positionFrames: pos.frame, atCuratorTime: at })
   }
 
   resume(): void {
@@ -460,6 +468,7 @@ export class RoomPlayback {
     }
     const pos = a.state === 'playing' ? positionAt(a, queue, curatorNow ?? a.atCuratorTime) : null
     if (a.state !== 'playing' || !pos) {
+      if (a.state === 'paused' && this.stopAtPause(a)) return
       this.player.stop()
       // Paused: what Play would start is held warm, so it sounds within the lead.
       if (a.state === 'paused') {
@@ -496,6 +505,19 @@ export class RoomPlayback {
       },
       fromFrame,
     )
+  }
+
+  /** A pause whose moment is still ahead: the sound stops on its frame, then the paused point is cued (held warm for Play). */
+  private stopAtPause(a: AnchorMessage): boolean {
+    const now = this.curatorNow()
+    if (now === null || a.atCuratorTime <= now) return false
+    const queue = this.queue
+    return this.player.stopAt(a.index, a.positionFrames, () => {
+      if (this.destroyed || !sameState(a, this.anchor)) return
+      this.player.stop()
+      this.player.cue(queue, a.index, a.positionFrames)
+      if (!this.anchorMine) this.watchCue(a)
+    })
   }
 
   private toLocal(curatorMs: number): number | null {
