@@ -16,8 +16,8 @@ import { roomTrack } from '../tracks.ts'
 import { Sha256 } from '../../../../workers/decoder/sha256.ts'
 import { idbCacheStorage } from './cache-storage.ts'
 import { localTrack } from './local-file.ts'
+import { LazySwarm } from './lazy-swarm.ts'
 import { SwarmByteSource } from './swarm-byte-source.ts'
-import { SwarmClient } from './swarm-client.ts'
 import { TorrentExchange } from './torrent-exchange.ts'
 import { cacheSettings, TrackCache, type PutResult } from './track-cache.ts'
 import { buildTrackTorrent } from './track-torrent.ts'
@@ -48,7 +48,7 @@ export interface RoomSwarmOptions {
 }
 
 export class RoomSwarm {
-  private readonly swarm: SwarmClient
+  private readonly swarm: LazySwarm
   private readonly cache = trackCache()
   /** trackId → its .torrent (fetched once; a failure is retried on the next use). */
   private readonly torrents = new Map<string, Promise<Uint8Array>>()
@@ -64,7 +64,7 @@ export class RoomSwarm {
 
   constructor(private readonly opts: RoomSwarmOptions) {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
-    this.swarm = new SwarmClient({ announceUrl: `${scheme}//${location.host}${TRACKER_PATH}`, iceServers: opts.session.iceServers })
+    this.swarm = new LazySwarm({ announceUrl: `${scheme}//${location.host}${TRACKER_PATH}`, iceServers: opts.session.iceServers })
     this.exchange = new TorrentExchange(opts.session, (h) => this.files.get(h))
     void this.cache.ready()
   }

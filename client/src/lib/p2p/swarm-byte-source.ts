@@ -24,14 +24,16 @@ import {
   type PieceLayout,
   type PlaybackTimeline,
 } from './piece-plan.ts'
-import type { SwarmClient, SwarmWant } from './swarm-client.ts'
+import type { Swarm } from './lazy-swarm.ts'
+import type { SwarmWant } from './swarm-client.ts'
 import type { PutResult, TrackCache } from './track-cache.ts'
 import type { TorrentPieces } from './torrent-pieces.ts'
 import { readTrackTorrent, type TrackTorrent } from './track-torrent.ts'
 
 export interface SwarmByteSourceOptions {
   track: Track
-  swarm: SwarmClient
+  /** The room's SwarmClient, or its LazySwarm. */
+  swarm: Swarm
   /** The track's .torrent: `GET /api/torrent/:trackId`, or built from a local file. */
   torrent: Uint8Array | (() => Promise<Uint8Array>)
   /** `/api/stream/:trackId`; null when no origin exists (a curator's own file). */
