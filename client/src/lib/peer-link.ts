@@ -36,11 +36,15 @@ const PROBE_TIMEOUT_MS = 5000
 const HURRY_MS = 20
 const MAX_STRIKES = 20
 /**
- * Probes the clock channel may go unanswered before the link gives up on it:
- * a peer of an older version has no clock channel, and a negotiated channel
- * opens whether or not the other end made one.
+ * How long the clock channel may leave probes unanswered before the link
+ * goes back to the room channel: at first (a peer of an older version has no
+ * clock channel, and a negotiated channel opens whether or not the other end
+ * made one), and after it has worked (its worker died). Time, not a count:
+ * answers reach this page through its main thread, which a busy page holds
+ * up for hundreds of ms while probes keep going every 20 ms.
  */
-const CLOCK_PATH_TRIES = 3
+const CLOCK_PATH_SILENT_AT_FIRST_MS = 1000
+const CLOCK_PATH_SILENT_MS = 5000
 
 export class PeerLink {
   state: LinkState = 'connecting'
@@ -56,8 +60,8 @@ export class PeerLink {
   private strikes = 0
   private hurryUntil = 0
   private readonly clockPath: ClockPath | null
-  /** Probes sent on the clock channel, and whether one was ever answered there. */
-  private clockPathTries = 0
+  /** When the clock channel was first probed since its last answer (null: nothing outstanding), and whether it ever answered. */
+  private clockPathWaitingSince: number | null = null
   private clockPathAnswered = false
 
   constructor(private readonly opts: PeerLinkOptions) {
@@ -69,6 +73,7 @@ export class PeerLink {
         opts.clockPath?.(pc, {
           exchange: ({ seq, ...stamps }) => {
             this.clockPathAnswered = true
+            this.clockPathWaitingSince = null
             this.takeExchange(seq, stamps)
           },
           bad: (reason) => this.strike(reason),
@@ -93,7 +98,9 @@ export class PeerLink {
 
   /** Where clock exchanges go now: the clock channel (stamped in the clock worker) or the room channel. */
   get clockVia(): 'clock channel' | 'room channel' {
-    return this.clockPath?.open && (this.clockPathAnswered || this.clockPathTries < CLOCK_PATH_TRIES) ? 'clock channel' : 'room channel'
+    const silentFor = this.clockPathWaitingSince === null ? 0 : performance.now() - this.clockPathWaitingSince
+    const patience = this.clockPathAnswered ? CLOCK_PATH_SILENT_MS : CLOCK_PATH_SILENT_AT_FIRST_MS
+    return this.clockPath?.open && silentFor < patience ? 'clock channel' : 'room channel'
   }
 
   estimate(): ClockEstimate | null {
@@ -161,7 +168,7 @@ export class PeerLink {
 
   private probe(): void {
     if (this.clockVia === 'clock channel') {
-      this.clockPathTries++
+      this.clockPathWaitingSince ??= performance.now()
       this.clockPath!.probe(this.seq++)
       return
     }
