@@ -12,6 +12,7 @@
  */
 import MemoryChunkStore from 'memory-chunk-store'
 import WebTorrent from 'webtorrent'
+import { connecting, settleCrossedOffers } from './crossed-offers.ts'
 import { TorrentPieces } from './torrent-pieces.ts'
 import type { TrackTorrent } from './track-torrent.ts'
 import { applyWebTorrentCompat } from './webtorrent-compat.ts'
@@ -61,7 +62,7 @@ const REFUSED_ANNOUNCE_RETRIES = 30
  * An incomplete torrent with no peer announces again this often. The
  * tracker's own interval is 2 minutes: one missed introduction (an offer
  * that expired on a busy page, a link that failed) left a listener on the
- * origin for the whole track; a Node test saw 0 peers for 20 s.
+ * origin for the whole track.
  */
 const LONELY_ANNOUNCE_MS = 3000
 
@@ -69,6 +70,8 @@ export class SwarmClient {
   private readonly client: WebTorrent
   private readonly entries = new Map<string, Entry>()
   private readonly refusals = new Map<string, number>()
+  /** Infohashes with a refused announce's retry pending. */
+  private readonly retrying = new Set<string>()
   private readonly lonely: ReturnType<typeof setInterval>
   private destroyed = false
 
@@ -102,6 +105,7 @@ export class SwarmClient {
     let entry = this.entries.get(meta.infoHash)
     if (!entry) {
       const torrent = this.client.add(meta.file, { announce: [this.opts.announceUrl], store: this.opts.chunkStore ?? MemoryChunkStore, deselect: true, strategy: 'sequential' })
+      settleCrossedOffers(torrent)
       entry = { pieces: new TorrentPieces(torrent, meta), wants: new Map(), selected: false }
       this.entries.set(meta.infoHash, entry)
       const pieces = entry.pieces
@@ -192,19 +196,29 @@ export class SwarmClient {
    */
   private retryRefusedAnnounce(torrent: WebTorrent.Torrent, err: Error): void {
     if (!/unknown infohash/.test(err.message)) return
-    const tries = this.refusals.get(torrent.infoHash) ?? 0
-    if (tries >= REFUSED_ANNOUNCE_RETRIES) return
-    this.refusals.set(torrent.infoHash, tries + 1)
+    const hash = torrent.infoHash
+    const tries = this.refusals.get(hash) ?? 0
+    // One retry at a time: each refusal (a lonely announce's too) would
+    // otherwise start another chain, and every announce makes 5 WebRTC offers.
+    if (tries >= REFUSED_ANNOUNCE_RETRIES || this.retrying.has(hash)) return
+    this.refusals.set(hash, tries + 1)
+    this.retrying.add(hash)
     setTimeout(() => {
+      this.retrying.delete(hash)
       if (!torrent.destroyed && !this.destroyed) announceAgain(torrent)
     }, REFUSED_ANNOUNCE_RETRY_MS)
   }
 
-  /** Incomplete torrents with no peer ask the tracker again (LONELY_ANNOUNCE_MS). */
+  /**
+   * Incomplete torrents with no peer ask the tracker again (LONELY_ANNOUNCE_MS).
+   * Not while a connection is being set up: that is no missed introduction,
+   * and the fresh offer to the same peer would replace it (crossed-offers.ts)
+   * before it could open on a slow page.
+   */
   private announceLonely(): void {
     for (const e of this.entries.values()) {
       const torrent = e.pieces.torrent
-      if (torrent.destroyed || !torrent.ready || e.pieces.complete || e.pieces.peers > 0) continue
+      if (torrent.destroyed || !torrent.ready || e.pieces.complete || e.pieces.peers > 0 || connecting(torrent)) continue
       announceAgain(torrent)
     }
   }
