@@ -4,15 +4,20 @@ import { mount } from 'svelte'
 import App from './App.svelte'
 import './app.css'
 import { iceServers } from './lib/client-config.ts'
+import { warmUpDecoder } from './lib/player/decoder-client.ts'
 import { startClockWorker } from './lib/sync/clock-channel.ts'
 import { fetchTracks } from './lib/tracks.ts'
 
 // A room link's first second is mostly waiting: ask for what joining needs
-// (ICE config, the library, the clock worker) while the app mounts.
+// (ICE config, the library, the clock worker) while the app mounts, and start
+// the decode worker, whose warm-up (workers/decoder/warm-up.ts) is then over
+// before the first decode; started with the room's player, after the join, it
+// ran into it on a busy page.
 if (location.pathname.startsWith('/room/')) {
   void iceServers()
   void fetchTracks().catch(() => {})
   startClockWorker()
+  void warmUpDecoder().catch(() => {})
 }
 
 mount(App, { target: document.getElementById('app')! })
