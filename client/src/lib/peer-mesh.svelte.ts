@@ -25,6 +25,9 @@ export class PeerMesh {
   private input: MeshInput | undefined
   private room: RoomView | undefined
   private destroyed = false
+  /** Links that have sent a signal (an offer, an answer), and who waits for the first (offered). */
+  private readonly signalled = new Set<string>()
+  private readonly waitingOffer = new Map<string, () => void>()
   /** When this page last dialled the curator (see update). */
   private dialledCuratorAt = -Infinity
   /** Redials links that dropped while both ends are still in the room. */
@@ -38,6 +41,24 @@ export class PeerMesh {
     /** Messages beyond the link's own clock exchanges, already validated. */
     private readonly onMessage: (m: AppMessage, from: PeerLink) => void = () => {},
   ) {}
+
+  /**
+   * Resolves once this page has sent its offer to `peerId` (or after `maxMs`,
+   * or at once when it is not dialling them). simple-peer creates an offer in
+   * a task of its own; whatever runs first (a room page mounting) holds it back.
+   */
+  offered(peerId: string, maxMs: number): Promise<void> {
+    const link = this.links.get(peerId)
+    if (!link || link.state !== 'connecting' || this.signalled.has(peerId)) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, maxMs)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.waitingOffer.set(peerId, done)
+    })
+  }
 
   link(peerId: string): PeerLink | undefined {
     const l = this.links.get(peerId)
@@ -107,7 +128,12 @@ export class PeerMesh {
       remoteId: peerId,
       initiator,
       iceServers: this.iceServers,
-      sendSignal: (data) => this.sendSignal(peerId, data),
+      sendSignal: (data) => {
+        this.sendSignal(peerId, data)
+        this.signalled.add(peerId)
+        this.waitingOffer.get(peerId)?.()
+        this.waitingOffer.delete(peerId)
+      },
       clockPath: workerClockPath,
       onChange: () => {
         if (link.state === 'open' && !opened) {
@@ -126,6 +152,7 @@ export class PeerMesh {
   }
 
   private drop(peerId: string): void {
+    this.signalled.delete(peerId)
     const link = this.links.get(peerId)
     if (!link) return
     this.links.delete(peerId)
