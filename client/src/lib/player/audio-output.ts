@@ -14,13 +14,16 @@ export interface AudioOutput {
 }
 
 /**
- * The browser's default, not 'playback': every start (a join, Play, Next, a
- * seek) sounds one output latency after its first node is handed over, and
- * 'playback' doubles that (headless Chromium: ~85 ms from context time to
- * output against ~40). All audio is scheduled seconds ahead as buffer
- * sources, so the render thread's work per quantum stays tiny either way.
+ * 'playback', not the browser's default: every start sounds one output
+ * latency after its first node is handed over, and 'playback' doubles it
+ * (headless Chromium: ~85 ms from context time to output against ~40 with
+ * 'balanced'), but its larger device buffers wake the audio thread half as
+ * often and leave a busy machine more slack before the device glitches. With
+ * 'balanced' (and a 120 ms lead), joins in a five-page room on this 2-core
+ * machine were no faster (medians of 8 joins 1225 ms either way, ±200 ms
+ * run to run). The room's lead covers the latency (room-playback's LEAD_MS).
  */
-const LATENCY_HINT: AudioContextLatencyCategory = 'balanced'
+const LATENCY_HINT: AudioContextLatencyCategory = 'playback'
 
 export function openOutput(sampleRate: number): AudioOutput {
   let ctx: AudioContext
