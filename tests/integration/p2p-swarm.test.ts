@@ -222,6 +222,34 @@ test('two listeners whose offers cross keep one connection between them, at once
   await releaseAll()
 })
 
+test('the room lets go of a track while it is still read: the origin serves the rest, exactly, and nothing throws', async () => {
+  const track = server.track('alone')
+  const file = files['alone.wav']
+  const l = listener('released')
+  const source = l.source(track)
+  source.setPlayback({ positionSec: 0, atMs: performance.now(), playing: true })
+  const parts: Uint8Array[] = []
+  const first = await source.read()
+  if (first) parts.push(first)
+  for (let t = 0; t < 250 && l.swarm.infoHashes.length === 0; t++) await sleep(20)
+  const [infoHash] = l.swarm.infoHashes
+  assert.ok(infoHash, 'the swarm was set up')
+  const thrown: unknown[] = []
+  const onError = (err: unknown) => thrown.push(err)
+  process.on('uncaughtException', onError)
+  try {
+    l.swarm.release(infoHash!) // a queue edit: the room no longer wants this track's swarm
+    for (let c = await source.read(); c; c = await source.read()) parts.push(c)
+    await sleep(300) // a few of the source's ticks
+  } finally {
+    process.off('uncaughtException', onError)
+    source.close()
+  }
+  assert.equal(thrown.map(String), [], 'nothing thrown after the release')
+  assert.ok(Buffer.concat(parts).equals(file), 'the whole file, across the release')
+  await releaseAll()
+})
+
 test('a slow swarm set-up does not delay the first bytes: the origin bridges, then the swarm takes over', async () => {
   const track = server.track('slow')
   await allow('slow')

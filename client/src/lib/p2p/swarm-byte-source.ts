@@ -234,6 +234,7 @@ export class SwarmByteSource implements ByteSource {
     // on a busy page (bench/sync), past the moment its clock let it sound.
     if (!this.delivered && this.bridgeStream && this.pieces && !this.pieces.has(this.cursor) && early() <= 0) return this.bridge(this.bridgeStream)
     this.bridgeStream?.cancel()
+    this.lostSwarm()
     if (this.fallback) {
       if (!this.fallback.opened) await this.fallback.open(this.nextByte)
       const bytes = await this.fallback.read()
@@ -247,7 +248,7 @@ export class SwarmByteSource implements ByteSource {
       return null
     }
     const index = this.cursor
-    if (!(await this.arrived(pieces, index))) return null
+    if (!(await this.arrived(pieces, index))) return !this.closed && this.lostSwarm() ? this.next() : null
     const bytes = await pieces.read(index)
     const skip = this.nextByte - pieceStart(layout, index)
     this.nextByte = pieceStart(layout, index + 1)
@@ -282,7 +283,7 @@ export class SwarmByteSource implements ByteSource {
     await this.init
     const pieces = this.pieces
     const layout = this.layout
-    if (!pieces || !layout) {
+    if (!pieces || !layout || this.lostSwarm()) {
       if (!this.direct) throw new SwarmError('torrent_unavailable', 'and this track has no origin')
       return this.direct.range(from, to)
     }
@@ -295,7 +296,10 @@ export class SwarmByteSource implements ByteSource {
     try {
       const out = new Uint8Array(to - from)
       for (let p = first; p <= last; p++) {
-        if (!(await this.arrived(pieces, p))) throw new Error('closed')
+        if (!(await this.arrived(pieces, p))) {
+          if (!this.closed && this.lostSwarm()) return this.direct!.range(from, to)
+          throw new Error('closed')
+        }
         const bytes = await pieces.read(p)
         const start = pieceStart(layout, p)
         const a = Math.max(from, start)
@@ -397,11 +401,30 @@ export class SwarmByteSource implements ByteSource {
   }
 
   /** Waits for a piece; false if the source closed first. */
+  /** False when the source closed, or the room let go of the torrent (lostSwarm()) before the piece came. */
   private async arrived(pieces: TorrentPieces, index: number): Promise<boolean> {
     if (pieces.has(index)) return true
     this.tick()
-    const got = await Promise.race([pieces.waitFor(index).then(() => true), this.closedSignal])
+    const got = await Promise.race([pieces.waitFor(index).then(() => true), pieces.released.then(() => false), this.closedSignal])
     return !!got && !this.closed
+  }
+
+  /**
+   * The room let go of this track's torrent while it is still read (a queue
+   * edit releases swarms the queue no longer names): the origin serves the
+   * rest from where reading is, as without a swarm. Its ticks stop, which
+   * otherwise threw "torrent is destroyed" every 100 ms. True when the
+   * origin has taken over.
+   */
+  private lostSwarm(): boolean {
+    if (this.fallback) return true
+    if (!this.pieces?.isReleased) return false
+    clearInterval(this.timer)
+    this.unsubscribe?.()
+    this.bridgeStream?.cancel()
+    if (!this.direct) return false
+    this.fallback = this.direct
+    return true
   }
 
   private bytesPerSecond(): number {
@@ -479,7 +502,7 @@ export class SwarmByteSource implements ByteSource {
   private tick(): void {
     const { pieces, layout, meta } = this
     // A cached track joins its swarm only to seed: nothing to fetch.
-    if (this.closed || this.cached || !pieces || !layout || !meta) return
+    if (this.closed || this.cached || !pieces || !layout || !meta || this.lostSwarm()) return
     const now = this.now()
     const from = this.cursor
     const deadline = (p: number) => this.deadline(p)

@@ -48,6 +48,9 @@ export class TorrentPieces {
   private readonly peerIntents = new Map<number, number>()
   private readonly intentExtension: ExtensionConstructor
   private destroyed = false
+  private wakeReleased: () => void = () => {}
+  /** Resolves when destroy() is called: the SwarmClient let go of this torrent. */
+  readonly released = new Promise<void>((resolve) => (this.wakeReleased = resolve))
 
   constructor(
     readonly torrent: WebTorrent.Torrent,
@@ -189,9 +192,15 @@ export class TorrentPieces {
     this.torrent.critical(from, to)
   }
 
+  /** The SwarmClient let go of this torrent (destroy()): nothing more comes from it. */
+  get isReleased(): boolean {
+    return this.destroyed
+  }
+
   destroy(): void {
     if (this.destroyed) return
     this.destroyed = true
+    this.wakeReleased()
     this.listeners.clear()
     this.waiters.clear()
   }
