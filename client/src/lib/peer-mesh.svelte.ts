@@ -15,6 +15,8 @@ export interface PeerStatus {
   minRttMs: number | null
 }
 
+/** Round trips shown in the listener list are refreshed at most this often. */
+const RTT_REFRESH_MS = 250
 /** How long links to listeners wait for the curator's link to open before dialling anyway. */
 const CURATOR_FIRST_MS = 1500
 
@@ -28,6 +30,7 @@ export class PeerMesh {
   /** Links that have sent a signal (an offer, an answer), and who waits for the first (offered). */
   private readonly signalled = new Set<string>()
   private readonly waitingOffer = new Map<string, () => void>()
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined
   /** When this page last dialled the curator (see update). */
   private dialledCuratorAt = -Infinity
   /** Redials links that dropped while both ends are still in the room. */
@@ -119,6 +122,7 @@ export class PeerMesh {
     if (this.destroyed) return
     this.destroyed = true
     clearInterval(this.redial)
+    clearTimeout(this.refreshTimer)
     for (const id of [...this.links.keys()]) this.drop(id)
     this.peers = []
   }
@@ -142,11 +146,19 @@ export class PeerMesh {
           // The curator's link is up: the links that waited for it (update) go now.
           if (peerId === this.room?.curatorId && this.room) this.update(this.room)
         }
-        this.refresh()
+        // A state change shows at once; a new round trip (every clock
+        // exchange: every 20 ms while a start waits on the estimate) at most
+        // a few times a second, so the room page does not re-render the
+        // listener list on a joiner's busiest moments.
+        if (link.state !== shownState) {
+          shownState = link.state
+          this.refresh()
+        } else this.refreshSoon()
       },
       onMessage: (m, from) => this.onMessage(m, from),
     })
     let opened = false
+    let shownState = link.state
     this.links.set(peerId, link)
     return link
   }
@@ -159,7 +171,13 @@ export class PeerMesh {
     link.destroy()
   }
 
+  private refreshSoon(): void {
+    this.refreshTimer ??= setTimeout(() => this.refresh(), RTT_REFRESH_MS)
+  }
+
   private refresh(): void {
+    clearTimeout(this.refreshTimer)
+    this.refreshTimer = undefined
     if (this.destroyed) return
     this.peers = [...this.links.values()].map((l) => ({
       peerId: l.remoteId,
