@@ -3,8 +3,9 @@
  * page. WebTorrent is most of the app's code: evaluated with the page, it
  * held a joiner's boot (its signal join, its first WebRTC offer) back on a
  * busy main thread. Loaded when a start first asks for it, it landed in the
- * middle of a joiner's first bytes instead (five-page joins, median of 8:
- * 1225 ms against 1085 loading it as the room opens). No start waits for it:
+ * middle of a joiner's first bytes instead (one set of five-page joins,
+ * median of 8: 1225 ms against 1085 loading it as the room opens, with
+ * ±200 ms between runs of the same code). No start waits for it:
  * the origin bridges a start's first bytes and a head read goes to the
  * origin directly (swarm-byte-source.ts).
  */
