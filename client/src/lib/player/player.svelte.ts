@@ -139,11 +139,9 @@ export class Player {
    * the entry being started while its output opens. Null while a track sounds:
    * then the entry after it is the one held warm.
    */
-  private cued: Cue | null = null
+  private cued: (Cue & { prepared?: true }) | null = null
   /** The context frame a room's pause ends the sound at (stopAt): nothing is added past it. */
   private endingAt: number | null = null
-  /** `cued` was set by prepare(), not by a room's pause: another prepare() may replace it. */
-  private cuedToPrepare = false
   private outputOpening: { rate: number; done: Promise<void> } | null = null
   /** A joiner's track, its source opened before the start that will take it (expect()). */
   private readonly expected = new ExpectedSource((track) => this.sourceFor(track))
@@ -243,7 +241,6 @@ export class Player {
    */
   cue(tracks: Track[], index: number, fromFrame = 0): void {
     if (this.status !== 'idle') return
-    this.cuedToPrepare = false
     this.queue = [...tracks]
     this.index = index
     this.cued = { index, fromFrame: Math.max(0, Math.floor(fromFrame)) }
@@ -262,10 +259,11 @@ export class Player {
    * and the start finds it warm. A real cue (a paused room) is never replaced.
    */
   prepare(track: Track): void {
-    if (this.status !== 'idle' || (this.cued && !this.cuedToPrepare)) return
-    if (this.cuedToPrepare && this.queue[0]?.id === track.id) return
+    if (this.status !== 'idle' || (this.cued && !this.cued.prepared)) return
+    if (this.cued && this.queue[0]?.id === track.id) return
     this.cue([track], 0)
-    this.cuedToPrepare = true
+    // Cued by prepare(), not by a room's pause: another prepare() may replace it.
+    this.cued!.prepared = true
   }
 
   /**
@@ -303,7 +301,6 @@ export class Player {
     this.generation++
     this.stopAll()
     this.cued = null
-    this.cuedToPrepare = false
     this.warm.drop()
     this.expected.drop()
   }
@@ -332,14 +329,12 @@ export class Player {
     this.index = index
     this.place = place
     this.cued = first ? { index, fromFrame: from } : null
-    this.cuedToPrepare = false
     if (!first) return
     this.status = 'loading'
     this.deviceRate = await outputDeviceRate()
     await this.ensureOutput(first.sampleRate)
     if (generation !== this.generation) return // superseded while the output opened
     this.cued = null
-    this.cuedToPrepare = false
     // Its bytes are due START_BYTES_EARLY_SEC early from the outset, as once
     // placed (reportPlayhead): a joiner's start waits for its clock estimate
     // (up to 300 ms), and by then the sound has moved on past what it held
@@ -672,12 +667,10 @@ export class Player {
     this.switching = true
     this.status = 'loading'
     this.cued = { index, fromFrame: 0 } // the warm segment for it stays held while the output opens
-    this.cuedToPrepare = false
     void this.ensureOutput(next.sampleRate).finally(() => {
       this.switching = false
       if (generation !== this.generation) return
       this.cued = null
-      this.cuedToPrepare = false
       this.segments = [this.takeWarm(next, index, 0, performance.now() + EXPECTED_START_MS) ?? this.segmentFor(next, index)]
       this.tick()
     })
