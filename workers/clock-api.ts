@@ -8,6 +8,7 @@
  * min-RTT estimator. The page still decides when to probe and keeps the
  * estimate; this only stamps, answers and checks.
  */
+import { ProbeBook } from '../client/src/lib/sync/probe-book.ts'
 import { parseClockMessage } from '../protocol/index.ts'
 
 /** What the worker uses of an RTCDataChannel (a fake one in Node tests). */
@@ -45,16 +46,11 @@ export interface ClockWorkerApi {
   detach(linkId: number): void
 }
 
-/** Probes unanswered this long are forgotten (as PeerLink does on the room channel). */
-const PROBE_TIMEOUT_MS = 5000
-/** At most this many probes outstanding per link: a peer that never answers cannot grow the map. */
-const MAX_PENDING = 64
-
 interface Link {
   channel: ClockChannelLike
   events: ClockLinkEvents
-  /** seq → t0 of our probes not yet answered. */
-  pending: Map<number, number>
+  /** Our probes not yet answered. */
+  probes: ProbeBook
 }
 
 /** `now`: the page clock (sync-clock's pageClockReader in the worker). */
@@ -71,16 +67,13 @@ export function createClockApi(now: () => number): ClockWorkerApi {
       if (link.channel.readyState === 'open') link.channel.send(JSON.stringify({ type: 'clock.res', seq: m.seq, t0: m.t0, t1: arrived, t2: now() }))
       return
     }
-    // Only answers to our own outstanding questions count: no replays.
-    const sent = link.pending.get(m.seq)
-    if (sent === undefined || sent !== m.t0) return link.events.bad('unexpected clock answer')
-    link.pending.delete(m.seq)
+    if (!link.probes.answered(m.seq, m.t0)) return link.events.bad('unexpected clock answer')
     link.events.exchange({ seq: m.seq, t0: m.t0, t1: m.t1, t2: m.t2, t3: arrived })
   }
 
   return {
     attach(linkId, channel, events) {
-      const link: Link = { channel, events, pending: new Map() }
+      const link: Link = { channel, events, probes: new ProbeBook() }
       links.set(linkId, link)
       channel.onmessage = (e) => onMessage(link, e.data)
       channel.onopen = () => events.open()
@@ -94,8 +87,7 @@ export function createClockApi(now: () => number): ClockWorkerApi {
       const link = links.get(linkId)
       if (!link || link.channel.readyState !== 'open') return false
       const t0 = now()
-      for (const [s, at] of link.pending) if (t0 - at > PROBE_TIMEOUT_MS || link.pending.size >= MAX_PENDING) link.pending.delete(s)
-      link.pending.set(seq, t0)
+      link.probes.sent(seq, t0)
       link.channel.send(JSON.stringify({ type: 'clock.req', seq, t0 }))
       return true
     },

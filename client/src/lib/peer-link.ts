@@ -7,6 +7,7 @@ import Peer from '@thaunknown/simple-peer/lite.js'
 import { parsePeerMessage, PROTOCOL_VERSION, type PeerMessage } from '../../../protocol/index.ts'
 import { clockSample, type ClockExchange } from './clock-sample.ts'
 import type { ClockPath, ClockPathFactory } from './sync/clock-channel.ts'
+import { ProbeBook } from './sync/probe-book.ts'
 import { burstSchedule, ClockEstimator, type ClockEstimate } from './sync/clock-sync.ts'
 import { syncNow } from './sync/sync-clock.ts'
 
@@ -25,8 +26,6 @@ export interface PeerLinkOptions {
   clockPath?: ClockPathFactory
 }
 
-/** Answers later than this are treated as lost, so the pending map stays small. */
-const PROBE_TIMEOUT_MS = 5000
 /**
  * Probe spacing while someone waits on a good estimate (hurryClock): a
  * joiner's first exchanges queue behind its own start-up work, so its
@@ -55,7 +54,7 @@ export class PeerLink {
   private readonly peer: Peer.Instance
   private readonly schedule = burstSchedule()
   private probeTimer: ReturnType<typeof setTimeout> | undefined
-  private readonly pending = new Map<number, number>()
+  private readonly probes = new ProbeBook()
   private seq = 0
   private strikes = 0
   private hurryUntil = 0
@@ -129,7 +128,7 @@ export class PeerLink {
     if (this.state === 'closed') return
     this.state = 'closed'
     clearTimeout(this.probeTimer)
-    this.pending.clear()
+    this.probes.clear()
     this.clockPath?.close()
     this.peer.destroy()
     this.opts.onChange()
@@ -173,9 +172,8 @@ export class PeerLink {
       return
     }
     const t0 = syncNow()
-    for (const [seq, sent] of this.pending) if (t0 - sent > PROBE_TIMEOUT_MS) this.pending.delete(seq)
     const seq = this.seq++
-    this.pending.set(seq, t0)
+    this.probes.sent(seq, t0)
     this.send({ type: 'clock.req', seq, t0 })
   }
 
@@ -196,9 +194,7 @@ export class PeerLink {
         return
       case 'clock.res': {
         // Only answers to our own outstanding questions count: no replays.
-        const sent = this.pending.get(m.seq)
-        if (sent === undefined || sent !== m.t0) return this.strike('unexpected clock answer')
-        this.pending.delete(m.seq)
+        if (!this.probes.answered(m.seq, m.t0)) return this.strike('unexpected clock answer')
         this.takeExchange(m.seq, { t0: m.t0, t1: m.t1, t2: m.t2, t3: t })
         return
       }
