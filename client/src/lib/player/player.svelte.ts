@@ -72,6 +72,13 @@ const SETTLE_MS = 10_000
 const RESTART_LEAD_SEC = 0.3
 /** How often byte sources hear where the play head is (they plan fetches by it). */
 const PLAYHEAD_REPORT_MS = 250
+/**
+ * How often the readouts (position, buffer, memory, delivery) change. Each
+ * change re-lays out and repaints the page: at the 40 ms tick that was ~9 %
+ * of a core per page while playing, time a joining page on the same machine
+ * (or a slow laptop) wants for itself.
+ */
+const READOUT_MS = 250
 /** Before a segment is placed, its first frame is expected to sound about this far ahead. */
 const EXPECTED_START_MS = 500
 
@@ -123,6 +130,8 @@ export class Player {
   private switching = false
   private generation = 0
   private lastPlayheadReport = 0
+  private lastReadout = 0
+  private readoutTrack: Track | null = null
   /**
    * The next entry, opened and partly decoded ahead (see warm-start.ts); the
    * rest of its file waits behind what plays (PlaybackPoint.next). A cued
@@ -712,18 +721,32 @@ export class Player {
     if (!out) return
     const rate = out.ctx.sampleRate
     const current = this.segments.find((s) => s.startFrame !== null && (s.endFrame === null || now < s.endFrame)) ?? this.segments[0]
+    // Compared with a plain field: `nowPlaying` reads back as a $state proxy, never the same object.
+    const moved = (current?.track ?? null) !== this.readoutTrack
+    this.readoutTrack = current?.track ?? null
     this.nowPlaying = current?.track ?? null
     if (current) this.currentIndex = current.index
+    if (current?.startFrame != null && this.status === 'loading' && current.scheduledEnd !== null && now >= current.startFrame) this.status = 'playing'
+    const t = performance.now()
+    if (!moved && t - this.lastReadout < READOUT_MS) return
+    this.lastReadout = t
     // Kept after the track ends: where the last one came from stays readable.
-    if (current) this.delivery = current.stream.source.counters?.() ?? null
-    if (current?.startFrame != null) {
-      this.positionSec = Math.max(0, (now - current.startFrame) / rate)
-      if (this.status === 'loading' && current.scheduledEnd !== null && now >= current.startFrame) this.status = 'playing'
+    if (current) {
+      const d = current.stream.source.counters?.() ?? null
+      if (!sameCounters(d, this.delivery)) this.delivery = d
     }
+    if (current?.startFrame != null) this.positionSec = Math.max(0, (now - current.startFrame) / rate)
     const last = this.segments.findLast((s) => s.decodedUntil !== null)
     this.aheadSec = last?.decodedUntil != null ? Math.max(0, (last.decodedUntil - now) / rate) : 0
     if (current) this.targetSec = decodeAheadFrames(this.strategy(), current.track.sampleRate, current.track.channels) / current.track.sampleRate
     this.heldPcmBytes = this.ledger.held
     this.peakPcmBytes = this.ledger.peak
   }
+
+}
+
+/** A fresh counters object every readout would re-render the delivery line each time, changed or not. */
+function sameCounters(a: SwarmCounters | null, b: SwarmCounters | null): boolean {
+  if (a === null || b === null) return a === b
+  return (Object.keys(a) as (keyof SwarmCounters)[]).every((k) => a[k] === b[k])
 }
