@@ -24,6 +24,12 @@ export interface PeerLinkOptions {
   onMessage?: (m: AppMessage, link: PeerLink) => void
   /** Opens the link's clock channel (sync/clock-channel.ts); without it, clock exchanges use the room channel. */
   clockPath?: ClockPathFactory
+  /**
+   * The remote description is in (its signaling state is stable again). The
+   * candidates that came with it are handed over right after, in the same
+   * task's microtasks (simple-peer holds them until then).
+   */
+  onDescribed?: () => void
 }
 
 /**
@@ -80,6 +86,9 @@ export class PeerLink {
       null
     this.peer.on('signal', (data: Record<string, unknown>) => opts.sendSignal(data))
     this.peer.on('connect', () => this.onOpen())
+    pc?.addEventListener('signalingstatechange', () => {
+      if (pc.signalingState === 'stable') opts.onDescribed?.()
+    })
     this.peer.on('data', (raw: Uint8Array | string) => this.onData(raw))
     // A remote hang-up ends in 'disconnect' (simple-peer's internal destroy
     // bypasses the stream's 'close'); a local destroy ends in 'close'.

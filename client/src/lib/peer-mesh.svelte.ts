@@ -27,9 +27,12 @@ export class PeerMesh {
   private input: MeshInput | undefined
   private room: RoomView | undefined
   private destroyed = false
-  /** Links that have sent a signal (an offer, an answer), and who waits for the first (offered). */
-  private readonly signalled = new Set<string>()
-  private readonly waitingOffer = new Map<string, () => void>()
+  /**
+   * How far the remote end of each dialled link has come (see underway):
+   * its answer, that answer applied, a candidate of theirs. Who waits on it.
+   */
+  private readonly answers = new Map<string, { answer: boolean; applied: boolean; candidate: boolean }>()
+  private readonly waitingAnswer = new Map<string, () => void>()
   private refreshTimer: ReturnType<typeof setTimeout> | undefined
   /** When this page last dialled the curator (see update). */
   private dialledCuratorAt = -Infinity
@@ -46,20 +49,27 @@ export class PeerMesh {
   ) {}
 
   /**
-   * Resolves once this page has sent its offer to `peerId` (or after `maxMs`,
-   * or at once when it is not dialling them). simple-peer creates an offer in
-   * a task of its own; whatever runs first (a room page mounting) holds it back.
+   * Resolves once `peerId`'s answer to this page's offer is applied and one
+   * of their candidates handed to the connection, or the link has opened or
+   * closed, or after `maxMs`; at once when this page is not dialling them.
+   * From there ICE and DTLS go on off the page's main thread. A joiner's room
+   * page mounts after this: mounted first, its ~150-200 ms on a busy machine
+   * held the answer (then simple-peer's hand-over of the candidates, which
+   * waits on a main-thread task) in the queue, and the link opened that much
+   * later (a probe; ICE to DTLS to open takes ~25 ms).
    */
-  offered(peerId: string, maxMs: number): Promise<void> {
+  underway(peerId: string, maxMs: number): Promise<void> {
     const link = this.links.get(peerId)
-    if (!link || link.state !== 'connecting' || this.signalled.has(peerId)) return Promise.resolve()
+    if (!link || link.state !== 'connecting' || this.remoteReady(peerId)) return Promise.resolve()
     return new Promise((resolve) => {
       const timer = setTimeout(done, maxMs)
+      const waiting = this.waitingAnswer
       function done() {
         clearTimeout(timer)
+        if (waiting.get(peerId) === done) waiting.delete(peerId)
         resolve()
       }
-      this.waitingOffer.set(peerId, done)
+      this.waitingAnswer.set(peerId, done)
     })
   }
 
@@ -92,12 +102,15 @@ export class PeerMesh {
       const gone = !keep.has(id) || (link.state === 'closed' && planned.some((l) => l.peerId === id && l.initiator))
       if (gone) this.drop(id)
     }
-    const curatorLink = this.links.get(room.curatorId)
+    // The curator's link first: a joiner's clock estimate and the room's
+    // state come over it. Links to listeners follow once it is open (or
+    // failing), not competing with it for the page's main thread (and, in a
+    // fresh browser, its first ICE and mDNS work). planLinks lists the
+    // curator first; whether its link is coming is asked again after it is
+    // dialled (read once before the loop, it let every listener link go at once).
     for (const l of planned) {
       if (!l.initiator || this.links.has(l.peerId)) continue
-      // The curator's link first: a joiner's clock estimate and the room's
-      // state come over it. Links to listeners follow once it is open (or
-      // failing), not competing with it for the page's main thread.
+      const curatorLink = this.links.get(room.curatorId)
       const curatorComing = curatorLink?.state === 'connecting' && performance.now() - this.dialledCuratorAt < CURATOR_FIRST_MS
       if (l.peerId !== room.curatorId && curatorComing) continue
       this.open(l.peerId, true)
@@ -116,6 +129,11 @@ export class PeerMesh {
       link = this.open(from, false)
     }
     link.signal(data)
+    const answer = this.answers.get(from)
+    if (answer && (data.type === 'answer' || data.type === 'candidate')) {
+      answer[data.type] = true
+      this.noteRemoteProgress(from)
+    }
   }
 
   destroy(): void {
@@ -132,14 +150,19 @@ export class PeerMesh {
       remoteId: peerId,
       initiator,
       iceServers: this.iceServers,
-      sendSignal: (data) => {
-        this.sendSignal(peerId, data)
-        this.signalled.add(peerId)
-        this.waitingOffer.get(peerId)?.()
-        this.waitingOffer.delete(peerId)
+      sendSignal: (data) => this.sendSignal(peerId, data),
+      onDescribed: () => {
+        const answer = this.answers.get(peerId)
+        if (!answer?.answer) return
+        // After simple-peer's reaction to the same change has handed over the candidates it held.
+        setTimeout(() => {
+          answer.applied = true
+          this.noteRemoteProgress(peerId)
+        })
       },
       clockPath: workerClockPath,
       onChange: () => {
+        if (link.state !== 'connecting') this.waitingAnswer.get(peerId)?.()
         if (link.state === 'open' && !opened) {
           opened = true
           this.onOpen?.(link)
@@ -160,11 +183,23 @@ export class PeerMesh {
     let opened = false
     let shownState = link.state
     this.links.set(peerId, link)
+    if (initiator) this.answers.set(peerId, { answer: false, applied: false, candidate: false })
     return link
   }
 
+  /** A candidate that arrives once the answer is applied goes to the connection at once. */
+  private remoteReady(peerId: string): boolean {
+    const a = this.answers.get(peerId)
+    return !!a && a.answer && a.applied && a.candidate
+  }
+
+  private noteRemoteProgress(peerId: string): void {
+    if (this.remoteReady(peerId)) this.waitingAnswer.get(peerId)?.()
+  }
+
   private drop(peerId: string): void {
-    this.signalled.delete(peerId)
+    this.answers.delete(peerId)
+    this.waitingAnswer.get(peerId)?.()
     const link = this.links.get(peerId)
     if (!link) return
     this.links.delete(peerId)

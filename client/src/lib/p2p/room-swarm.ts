@@ -24,7 +24,7 @@ import { buildTrackTorrent } from './track-torrent.ts'
 
 /** One cache per page, shared by every room this page joins. */
 let pageCache: TrackCache | undefined
-function trackCache(): TrackCache {
+export function trackCache(): TrackCache {
   return (pageCache ??= new TrackCache(idbCacheStorage(), () => cacheSettings(settings), Date.now, sha256Hex))
 }
 

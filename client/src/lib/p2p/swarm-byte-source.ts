@@ -10,6 +10,7 @@
  */
 import { SWARM_PIECE_LENGTH, SwarmError, type FileHead, type SwarmCounters, type Track, type TrackCodec } from '../../../../protocol/index.ts'
 import { HeadOnce, readHeadByRanges, type ByteSource, type PlaybackPoint } from '../player/byte-source.ts'
+import { takePrefetchedHead } from '../player/head-prefetch.ts'
 import { OriginFetcher } from './origin-fetcher.ts'
 import { OriginStream } from './origin-stream.ts'
 import { PieceAssembler, type AssembledPiece } from './piece-assembler.ts'
@@ -319,7 +320,8 @@ export class SwarmByteSource implements ByteSource {
    */
   readHead(codec: TrackCodec): Promise<FileHead> {
     return this.head.get(async () => {
-      const head = await readHeadByRanges(codec, (from, to) => this.readRange(from, to))
+      const early = this.opts.originUrl ? takePrefetchedHead(this.opts.track.id) : undefined
+      const head = (await early?.catch(() => null)) ?? (await readHeadByRanges(codec, (from, to) => this.readRange(from, to)))
       performance.mark('aula:head')
       return head
     })
