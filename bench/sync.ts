@@ -5,8 +5,10 @@
  * (p50/p95/max), join→audible for a listener joining mid-track,
  * play→audible, and the offset after the long run.
  *   tsx bench/sync.ts [pages=5] [seconds=60] [--hover=MS]
- * Output times come from getOutputTimestamp() on each context, on one
- * machine clock (all pages share a renderer process for that reason).
+ * Output times come from getOutputTimestamp() on each context, on the one
+ * machine clock (tests/support/room-stage.ts). Each page has a renderer
+ * process of its own; they share the machine's 2 cores, and one browser's
+ * network, audio and GPU processes.
  */
 import type { Page } from 'playwright-core'
 import { findInCapture, firstSound, readCaptures, type Capture } from '../tests/support/capture.ts'
@@ -128,10 +130,11 @@ try {
   await curator.getByRole('region', { name: 'Player' }).getByRole('button', { name: 'Play', exact: true }).click()
   await curator.waitForTimeout(1500)
   // One more joiner, in a browser of its own, as a person on another machine
-  // opens the link: its page's main thread is its own, not shared with the
-  // others (the CPU still is). Timed on its own clock, from its navigation.
-  // Before the captures are copied out of the shared renderer, which stalls
-  // it (the curator's page too) for seconds.
+  // opens the link: a fresh browser (its network, audio and GPU processes
+  // start for it, its profile is empty), sharing only the CPU with the
+  // others. Timed on its own clock, from its navigation. Before the captures
+  // are copied out, which keeps the cores busy for seconds (the curator's
+  // page too).
   const own = await stage.person({ savedName: 'Own browser', ownBrowser: true })
   await own.goto(withClock(link, { offsetMs: 1234, skewPpm: 77 }))
   await own.waitForTimeout(3000)
@@ -154,7 +157,7 @@ try {
   const nextSteps = await stepsOf([curator, ...listeners], nextAt, nextAt + 2500)
   const resumeSteps = await stepsOf([curator, ...listeners], resumeAt, resumeAt + 1500)
 
-  // Before the captures are copied out: that copy stalls the shared renderer for seconds, and the pages run dry.
+  // Before the captures are copied out: that copy keeps the cores busy for seconds, and the pages run dry.
   const underruns = await Promise.all([curator, ...listeners].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
   const underrunTimes = await Promise.all([curator, ...listeners].map((p) => p.evaluate((since) =>
     performance.getEntriesByName('aula:underrun').map((m) => ((performance.timeOrigin + m.startTime - since) / 1000).toFixed(1)).join(' '), clickedAt)))

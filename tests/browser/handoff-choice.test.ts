@@ -111,8 +111,8 @@ test('the curator hands over by choice; the music goes on and the new curator co
 
   // Nobody heard a gap across the hand-over, and nobody's output was
   // reopened: the sound went on. What counts is from just before the click
-  // to now: copying a capture out keeps the shared renderer busy enough to
-  // starve the pages' players meanwhile, and the start of play is other
+  // to now: copying a capture out keeps the 2 cores busy enough to starve
+  // the pages' players meanwhile, and the start of play is other
   // tests' business (sync, gapless).
   const people = [['Ana', ana], ['Bo', bo], ['Cy', cy]] as const
   const heard = await Promise.all(people.map(([, p]) => heardSoFar(p)))
@@ -138,7 +138,7 @@ test('the curator hands over by choice; the music goes on and the new curator co
     assert.ok(breaks <= made, `${name}: every break in the ramp is a drift correction (${breaks} breaks, ${made} corrections)`)
     caps.push(cap)
   }
-  // Still in step after the hand-over (one renderer process: one clock).
+  // Still in step after the hand-over (one machine: one clock).
   const [ta, tb, tc] = outputTimes(caps[0]!, caps) as [number, number, number]
   for (const [name, t] of [['Ana', ta], ['Cy', tc]] as const) {
     const off = t - tb

@@ -16,8 +16,8 @@ test.after(() => stage.dispose())
 
 test('when the curator leaves, a listener takes over and the music goes on', async () => {
   // Ana in a browser of her own, as on her own machine: tearing down her tab
-  // in the listeners' renderer process would stall their pages, which no
-  // real hand-off does.
+  // in the listeners' browser would stall their pages, which no real
+  // hand-off does.
   const ana = await stage.person({ ownBrowser: true })
   const link = await createRoom(ana, origin, { room: 'Hand-off', me: 'Ana' })
   const bo = await person()

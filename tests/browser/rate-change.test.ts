@@ -38,7 +38,7 @@ test('after a rate change mid-queue, listeners land within 1 ms of the curator a
     const offs = outputOffsetsMs(ref!, cap)
     console.log(`  ${name} at 192 kHz: output offset to curator ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
     assert.ok(offs.length >= 4, `${name}: heard the curator's samples at 192 kHz (${offs.length} points)`)
-    // As in sync.test: every point within 1 ms but at most one (a stall of the shared renderer).
+    // As in sync.test: every point within 1 ms but at most one (a stall of the page).
     const off = offs.filter((x) => Math.abs(x) > 1)
     assert.ok(off.length <= 1, `${name} is off the curator at 192 kHz by ${off.map((x) => x.toFixed(3)).join(', ')} ms`)
   }

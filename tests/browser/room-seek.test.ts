@@ -85,7 +85,7 @@ async function assertLanded(after: string, [ana, bo, cy]: Page[]): Promise<void>
     console.log(`  ${name} after ${after}: output offset to curator ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
     // Where the start landed is what this test is about: the typical offset.
     // (A lone point off by a millisecond or more, between neighbours in step,
-    // is the measurement around a stall of the shared renderer; see sync.test.)
+    // is the measurement around a stall of the page; see sync.test.)
     const inStep = offs.filter((x) => Math.abs(x) <= 1).length
     const median = [...offs].sort((a, b) => a - b)[Math.floor(offs.length / 2)]!
     assert.ok(Math.abs(median) <= 1, `${name} landed ${median.toFixed(3)} ms off the curator after ${after}`)

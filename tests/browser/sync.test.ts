@@ -5,8 +5,8 @@
  * there at Play and one who joins mid-track; pause and next propagate.
  *
  * Output times come from each context's getOutputTimestamp() and the
- * machine's clock (timeOrigin + performance time). All pages share one
- * renderer process (--renderer-process-limit=1) so that clock is one clock.
+ * machine's clock (timeOrigin + performance time), which is one clock across
+ * the pages' renderer processes (tests/support/room-stage.ts).
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -84,8 +84,8 @@ test('listeners with skewed clocks hear the same samples within 1 ms, joiners mi
     console.log(`  ${name}: output offset to curator ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
     // Every point within 1 ms but at most one. With no underrun anywhere (above),
     // a lone point off by several ms between neighbours within 0.05 ms is the
-    // measurement: getOutputTimestamp readings taken around a stall of this
-    // shared renderer (seen at 6.7 and 16.9 ms). It is printed; two fail.
+    // measurement: getOutputTimestamp readings taken around a stall of that
+    // page on 2 busy cores (seen at 6.7 and 16.9 ms). It is printed; two fail.
     const off = offs.filter((x) => Math.abs(x) > 1)
     assert.ok(off.length <= 1, `${name} is off the curator at the output by ${off.map((x) => x.toFixed(3)).join(', ')} ms`)
     all.push(...offs)

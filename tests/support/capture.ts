@@ -94,7 +94,7 @@ export interface Capture {
   /**
    * When a context frame reached the output, in ms on the machine's clock
    * (timeOrigin + performance time, from getOutputTimestamp readings taken
-   * around that frame). Comparable across pages of one renderer process.
+   * around that frame). Comparable across pages on one machine (room-stage.ts).
    */
   outputTimeOfFrame(frame: number): number
 }
