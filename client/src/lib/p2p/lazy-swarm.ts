@@ -1,6 +1,7 @@
 /**
- * The room's SwarmClient, loaded as the room opens rather than with the
- * page. WebTorrent is most of the app's code: evaluated with the page, it
+ * The room's SwarmClient, loaded a second after the room opens (or when
+ * first used) rather than with the page. WebTorrent is most of the app's
+ * code: evaluated with the page, it
  * held a joiner's boot (its signal join, its first WebRTC offer) back on a
  * busy main thread. Loaded when a start first asks for it, it landed in the
  * middle of a joiner's first bytes instead (one set of five-page joins,
@@ -16,13 +17,19 @@ import type { TrackTorrent } from './track-torrent.ts'
 /** What byte sources and the room use of a SwarmClient. */
 export type Swarm = Pick<SwarmClient, 'open' | 'seed' | 'want' | 'release' | 'infoHashes' | 'destroy'>
 
+/** The room's swarm client loads this long after the room opens, unless used first. */
+const LOAD_AFTER_MS = 1000
+
 export class LazySwarm implements Swarm {
   private client: SwarmClient | null = null
   private loading: Promise<SwarmClient> | null = null
   private destroyed = false
 
   constructor(private readonly opts: SwarmClientOptions) {
-    void this.load().catch(() => {})
+    // Evaluating it (~36 ms of a busy main thread) as the room opens fell
+    // among a joiner's link and clock exchanges; a start asks for it earlier
+    // if it needs it (a joiner's once it sounds, swarm-byte-source.ts).
+    setTimeout(() => void this.load().catch(() => {}), LOAD_AFTER_MS)
   }
 
   async open(meta: TrackTorrent, opts?: { prefetch?: boolean; reader?: object }): Promise<TorrentPieces> {

@@ -58,6 +58,13 @@ export interface SwarmByteSourceOptions {
 /** Swarm set-up slower than this, the first reads due soon come from the origin meanwhile. */
 const BRIDGE_AFTER_MS = 100
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+/**
+ * A start in a track's middle (a join, a seek) joins the swarm once it
+ * sounds, or after this long: the origin bridges its first bytes, and
+ * joining (the torrent, WebTorrent's five WebRTC offers per announce) held a
+ * joiner's main thread 40-80 ms between placing its start and sounding it.
+ */
+const MIDWAY_SETUP_AFTER_MS = 1000
 /** How often the piece plan is revisited besides on events. */
 const TICK_MS = 100
 /** Peers are asked first for the pieces due within this window. */
@@ -114,6 +121,9 @@ export class SwarmByteSource implements ByteSource {
   /** read() has returned bytes once (marked for bench/sync). */
   private delivered = false
   private soundedOnce = false
+  /** Started in the middle (seek before the first read): the swarm waits for the first sound (MIDWAY_SETUP_AFTER_MS). */
+  private midway = false
+  private sounded: (() => void) | null = null
   /** Without a swarm: the origin streamed (null while the swarm works). */
   private fallback: OriginStream | null = null
   private readonly direct: OriginStream | null
@@ -175,6 +185,7 @@ export class SwarmByteSource implements ByteSource {
   sounding(): void {
     if (this.soundedOnce) return
     this.soundedOnce = true
+    this.sounded?.()
     this.opts.onSounding?.(this.cached !== null)
   }
 
@@ -264,6 +275,7 @@ export class SwarmByteSource implements ByteSource {
    */
   seek(startByte: number): void {
     if (!Number.isSafeInteger(startByte) || startByte < 0) throw new RangeError(`bad seek offset ${startByte}`)
+    if (!this.reading && startByte > 0) this.midway = true
     this.fallback?.cancel() // reopened at the new offset by the next read()
     this.bridgeStream?.cancel()
     this.nextByte = startByte
@@ -331,6 +343,7 @@ export class SwarmByteSource implements ByteSource {
   close(): void {
     if (this.closed) return
     this.closed = true
+    this.sounded?.()
     if (this.meta) this.opts.swarm.want(this.meta.infoHash, this, 'done')
     clearInterval(this.timer)
     this.unsubscribe?.()
@@ -436,7 +449,24 @@ export class SwarmByteSource implements ByteSource {
 
   private start(): Promise<void> {
     this.lookup = this.lookUpCache()
-    return this.lookup.then(() => this.setUp()).finally(() => (this.started = true))
+    return this.lookup
+      .then(() => (this.midway && this.direct && !this.cached ? this.firstSound() : undefined))
+      .then(() => (this.closed ? undefined : this.setUp()))
+      .finally(() => (this.started = true))
+  }
+
+  /** Resolves once this source sounds (or is closed), or after MIDWAY_SETUP_AFTER_MS. */
+  private firstSound(): Promise<void> {
+    if (this.soundedOnce || this.closed) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.sounded = null
+        resolve()
+      }
+      const timer = setTimeout(done, MIDWAY_SETUP_AFTER_MS)
+      this.sounded = done
+    })
   }
 
   private async lookUpCache(): Promise<void> {
