@@ -111,6 +111,8 @@ export class TrackStream {
   private readonly openSession: (codec: TrackCodec) => Promise<DecodeSessionHandle>
   /** Bytes read but not yet pushed. */
   private leftover: Uint8Array | null = null
+  /** The first read at a seek's start byte, on its way while the worker seeks (startAt). */
+  private firstRead: Promise<Uint8Array | null> | null = null
   private sliceBytes: number
 
   constructor(
@@ -175,7 +177,9 @@ export class TrackStream {
   /** The next slice to push; `slice` copies, so the worker is not sent the whole network buffer. */
   private async nextSlice(): Promise<Uint8Array | null> {
     if (!this.leftover || this.leftover.byteLength === 0) {
-      this.leftover = await this.source.read()
+      const pending = this.firstRead
+      this.firstRead = null
+      this.leftover = await (pending ?? this.source.read())
       if (!this.leftover) return null
     }
     const slice = this.leftover.slice(0, this.sliceBytes)
@@ -227,7 +231,15 @@ export class TrackStream {
     if (!this.sessionOpen) this.session = undefined
     const { api, id } = await this.currentSession()
     this.leftover = null // bytes from the old position
+    // A source seeks between reads: one still on its way from an earlier start is let land first.
+    if (this.firstRead) await this.firstRead.catch(() => null)
+    this.firstRead = null
     this.source.seek!(startByte)
+    // The first bytes are asked for while the worker seeks: after it, they
+    // came one worker round trip later (~60 ms on a busy joiner, bench/sync).
+    const first = this.source.read()
+    first.catch(() => {}) // nextSlice() takes it, errors included
+    this.firstRead = first
     await api.seek(id, { header: seek.head.header, audioStart: seek.head.audioStart, startByte })
   }
 
