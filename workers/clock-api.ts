@@ -43,6 +43,12 @@ export interface ClockWorkerApi {
   attach(linkId: number, channel: ClockChannelLike, events: ClockLinkEvents): void
   /** Sends probe `seq` now, if the channel is open; false if it is not. */
   probe(linkId: number, seq: number): boolean
+  /**
+   * Sends probes `firstSeq`, `firstSeq + 1`, … (`count` of them) `spacingMs`
+   * apart, the first once the channel is open: a link's opening burst, timed
+   * here so a busy page's main thread neither delays nor spaces it out.
+   */
+  burst(linkId: number, firstSeq: number, count: number, spacingMs: number): void
   detach(linkId: number): void
 }
 
@@ -51,6 +57,8 @@ interface Link {
   events: ClockLinkEvents
   /** Our probes not yet answered. */
   probes: ProbeBook
+  /** A burst waiting for the channel to open, or going. */
+  burst: { next: number; last: number; spacingMs: number; timer: ReturnType<typeof setTimeout> | undefined } | null
 }
 
 /** `now`: the page clock (sync-clock's pageClockReader in the worker). */
@@ -71,13 +79,36 @@ export function createClockApi(now: () => number): ClockWorkerApi {
     link.events.exchange({ seq: m.seq, t0: m.t0, t1: m.t1, t2: m.t2, t3: arrived })
   }
 
+  const send = (link: Link, seq: number) => {
+    const t0 = now()
+    link.probes.sent(seq, t0)
+    link.channel.send(JSON.stringify({ type: 'clock.req', seq, t0 }))
+  }
+
+  const stopBurst = (link: Link) => {
+    clearTimeout(link.burst?.timer)
+    link.burst = null
+  }
+
+  const runBurst = (link: Link) => {
+    const b = link.burst
+    if (!b || link.channel.readyState !== 'open') return
+    send(link, b.next++)
+    if (b.next > b.last) link.burst = null
+    else b.timer = setTimeout(() => runBurst(link), b.spacingMs)
+  }
+
   return {
     attach(linkId, channel, events) {
-      const link: Link = { channel, events, probes: new ProbeBook() }
+      const link: Link = { channel, events, probes: new ProbeBook(), burst: null }
       links.set(linkId, link)
       channel.onmessage = (e) => onMessage(link, e.data)
-      channel.onopen = () => events.open()
+      channel.onopen = () => {
+        events.open()
+        if (link.burst && link.burst.timer === undefined) runBurst(link)
+      }
       channel.onclose = () => {
+        stopBurst(link)
         if (links.get(linkId) === link) links.delete(linkId)
         events.closed()
       }
@@ -86,14 +117,20 @@ export function createClockApi(now: () => number): ClockWorkerApi {
     probe(linkId, seq) {
       const link = links.get(linkId)
       if (!link || link.channel.readyState !== 'open') return false
-      const t0 = now()
-      link.probes.sent(seq, t0)
-      link.channel.send(JSON.stringify({ type: 'clock.req', seq, t0 }))
+      send(link, seq)
       return true
+    },
+    burst(linkId, firstSeq, count, spacingMs) {
+      const link = links.get(linkId)
+      if (!link || count < 1) return
+      stopBurst(link)
+      link.burst = { next: firstSeq, last: firstSeq + count - 1, spacingMs, timer: undefined }
+      runBurst(link)
     },
     detach(linkId) {
       const link = links.get(linkId)
       if (!link) return
+      stopBurst(link)
       links.delete(linkId)
       link.channel.onmessage = link.channel.onopen = link.channel.onclose = null
       link.channel.close()

@@ -15,6 +15,7 @@ const worker = {
   },
   attach: (...a: Parameters<ClockWorkerApi['attach']>) => api?.attach(...a),
   probe: (...a: Parameters<ClockWorkerApi['probe']>) => api?.probe(...a) ?? false,
+  burst: (...a: Parameters<ClockWorkerApi['burst']>) => api?.burst(...a),
   detach: (...a: Parameters<ClockWorkerApi['detach']>) => api?.detach(...a),
 }
 export type ClockWorker = typeof worker

@@ -111,6 +111,28 @@ test('unanswered probes are bounded: the oldest are forgotten and a late answer 
   assert.is(me.got.exchanges.length, 1, 'a recent one still counts')
 })
 
+test('an opening burst waits for the channel, then sends its probes on their own timer, each answered', async () => {
+  const { listener, mine, theirs, me } = rig()
+  mine.readyState = theirs.readyState = 'connecting'
+  listener.burst(1, 8, 4, 5)
+  assert.is(mine.sent.length, 0, 'nothing goes before the channel opens')
+  mine.readyState = theirs.readyState = 'open'
+  mine.onopen?.()
+  assert.is(mine.sent.length, 1, 'the first goes as it opens')
+  await new Promise((r) => setTimeout(r, 60))
+  assert.equal(me.got.exchanges.map((e) => e.seq), [8, 9, 10, 11], 'the rest follow without the page, and every one comes back')
+  assert.equal(me.got.bad, [])
+})
+
+test('a burst stops when its channel closes', async () => {
+  const { listener, mine } = rig()
+  listener.burst(1, 0, 50, 2)
+  mine.close()
+  const sent = mine.sent.length
+  await new Promise((r) => setTimeout(r, 30))
+  assert.is(mine.sent.length, sent)
+})
+
 test('a closed or detached channel takes no probes', () => {
   const { listener, curator, mine, theirs, me } = rig()
   mine.close()

@@ -742,7 +742,6 @@ export class Player {
     this.heldPcmBytes = this.ledger.held
     this.peakPcmBytes = this.ledger.peak
   }
-
 }
 
 /** A fresh counters object every readout would re-render the delivery line each time, changed or not. */

@@ -23,6 +23,8 @@ export interface ClockPath {
   /** The channel is open at both ends: probes go here. */
   readonly open: boolean
   probe(seq: number): void
+  /** Probes `firstSeq` … `firstSeq + count - 1`, `spacingMs` apart, timed in the worker from the channel's opening. */
+  burst(firstSeq: number, count: number, spacingMs: number): void
   close(): void
 }
 
@@ -96,6 +98,9 @@ function openClockPath(pc: RTCPeerConnection, events: ClockPathEvents): ClockPat
     },
     probe(seq) {
       void api.probe(linkId, seq)
+    },
+    burst(firstSeq, count, spacingMs) {
+      void api.burst(linkId, firstSeq, count, spacingMs)
     },
     close() {
       if (closed) return
