@@ -211,7 +211,9 @@ export class TrackStream {
     const src = this.source
     if (this.startFrame === 0 || !src.seek || !src.readHead) return
     const codec = this.track.codec
-    const [head] = await Promise.all([src.readHead(codec), this.currentSession()])
+    // The session opens meanwhile; startAt waits for it (and hears of its failure).
+    void this.currentSession().catch(() => {})
+    const head = await src.readHead(codec)
     const plan = seekPlan(codec, head, this.track.bytes, this.startFrame)
     this.seek = { head, plan, estimates: plan.exact ? 0 : 1, settled: plan.exact }
     await this.startAt(plan.startByte)
@@ -229,17 +231,19 @@ export class TrackStream {
   private async startAt(startByte: number): Promise<void> {
     const seek = this.seek!
     if (!this.sessionOpen) this.session = undefined
-    const { api, id } = await this.currentSession()
+    const session = this.currentSession()
     this.leftover = null // bytes from the old position
     // A source seeks between reads: one still on its way from an earlier start is let land first.
     if (this.firstRead) await this.firstRead.catch(() => null)
     this.firstRead = null
     this.source.seek!(startByte)
-    // The first bytes are asked for while the worker seeks: after it, they
-    // came one worker round trip later (~60 ms on a busy joiner, bench/sync).
+    // The first bytes are asked for while the worker opens and seeks: after
+    // those, they came two worker round trips later (~30 ms each on a busy
+    // joiner, bench/sync).
     const first = this.source.read()
     first.catch(() => {}) // nextSlice() takes it, errors included
     this.firstRead = first
+    const { api, id } = await session
     await api.seek(id, { header: seek.head.header, audioStart: seek.head.audioStart, startByte })
   }
 
