@@ -1,14 +1,12 @@
 /**
- * The room's SwarmClient, loaded a second after the room opens (or when
- * first used) rather than with the page. WebTorrent is most of the app's
- * code: evaluated with the page, it
- * held a joiner's boot (its signal join, its first WebRTC offer) back on a
- * busy main thread. Loaded when a start first asks for it, it landed in the
- * middle of a joiner's first bytes instead (one set of five-page joins,
- * median of 8: 1225 ms against 1085 loading it as the room opens, with
- * ±200 ms between runs of the same code). No start waits for it:
- * the origin bridges a start's first bytes and a head read goes to the
- * origin directly (swarm-byte-source.ts).
+ * The room's SwarmClient, loaded a second after the room opens (or when a
+ * start first needs it) rather than with the page. WebTorrent is most of
+ * the app's code: evaluated with the page, it held a joiner's boot (its
+ * signal join, its first WebRTC offer) back on a busy main thread; loaded as
+ * the room opened, its evaluation (~36 ms) fell among a joiner's link and
+ * clock exchanges. No start waits for it: the origin bridges a start's first
+ * bytes, a head read goes to the origin directly, and a start in a track's
+ * middle joins the swarm once it sounds (swarm-byte-source.ts).
  */
 import type { SwarmClient, SwarmClientOptions, SwarmWant } from './swarm-client.ts'
 import type { TorrentPieces } from './torrent-pieces.ts'
@@ -26,9 +24,6 @@ export class LazySwarm implements Swarm {
   private destroyed = false
 
   constructor(private readonly opts: SwarmClientOptions) {
-    // Evaluating it (~36 ms of a busy main thread) as the room opens fell
-    // among a joiner's link and clock exchanges; a start asks for it earlier
-    // if it needs it (a joiner's once it sounds, swarm-byte-source.ts).
     setTimeout(() => void this.load().catch(() => {}), LOAD_AFTER_MS)
   }
 

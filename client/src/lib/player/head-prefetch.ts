@@ -16,7 +16,7 @@ export function prefetchHead(track: Track): void {
   if (heads.has(track.id)) return
   const source = new HttpByteSource(`/api/stream/${track.id}`)
   const head = source.readHead(track.codec).finally(() => source.close())
-  head.catch(() => heads.delete(track.id)) // the source reads it itself then
+  head.catch(() => heads.get(track.id) === head && heads.delete(track.id)) // the source reads it itself then
   heads.set(track.id, head)
   setTimeout(() => heads.get(track.id) === head && heads.delete(track.id), KEEP_MS)
 }
