@@ -4,7 +4,7 @@
  * Prints the offset between each listener and the curator at the output
  * (p50/p95/max), join→audible for a listener joining mid-track,
  * play→audible, and the offset after the long run.
- *   tsx bench/sync.ts [pages=5] [seconds=60] [--hover=MS]
+ *   tsx bench/sync.ts [pages=5] [seconds=60] [--hover=MS] [--join-after=S]
  * Output times come from getOutputTimestamp() on each context, on the one
  * machine clock (tests/support/room-stage.ts). Each page has a renderer
  * process of its own; they share the machine's 2 cores, and one browser's
@@ -22,6 +22,8 @@ const PAGES = Number(args[0] ?? 5)
 const SECONDS = Number(args[1] ?? 60)
 /** `--hover=MS`: the curator's pointer rests this long on the first Play before the click, as a person's does. */
 const HOVER_MS = Number(process.argv.find((a) => a.startsWith('--hover='))?.slice(8) ?? 0)
+/** `--join-after=S`: the mid-track joiner opens the link this long after Play (default 5; the run's seconds should exceed it). */
+const JOIN_AFTER_S = Number(process.argv.find((a) => a.startsWith('--join-after='))?.slice(13) ?? 5)
 
 const stage = await openStage(await makeSyncLibrary(SECONDS + 10))
 const { origin } = stage
@@ -87,14 +89,14 @@ try {
   const clickedAt = await machineNow(curator)
   await markClick(curator)
   await firstPlay.click()
-  await curator.waitForTimeout(5000)
+  await curator.waitForTimeout(JOIN_AFTER_S * 1000)
 
   // The last one joins mid-track: join→audible from opening the link.
   const late = await person(`Listener ${PAGES - 1}`)
   const openedAt = await machineNow(curator)
   await late.goto(withClock(link, clocks[PAGES - 1]!))
   const listeners = [...early, late]
-  await curator.waitForTimeout((SECONDS - 5) * 1000)
+  await curator.waitForTimeout((SECONDS - JOIN_AFTER_S) * 1000)
 
   const marks = await late.evaluate(() =>
     performance.getEntriesByType('mark').filter((m) => m.name.startsWith('aula:')).map((m) => `${m.name.slice(5)} ${m.startTime.toFixed(0)}`).join(', '),

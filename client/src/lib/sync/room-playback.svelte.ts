@@ -498,8 +498,18 @@ export class RoomPlayback {
         frameOf: (index, out) => {
           const anchor = this.anchor
           const t = anchor && frame0Time(anchor, this.queue, index)
-          const local = t === null || t === undefined ? null : this.toLocal(t)
-          return local === null ? null : out.clock.frameAtSync(local)
+          if (t === null || t === undefined) return null
+          if (this.anchorMine) return out.clock.frameAtSync(t)
+          // Through the present, not through the entry's frame 0: that moment
+          // is as old as the track, and mapping it to this clock takes the
+          // skew between the clocks, which a joiner does not know yet. A join
+          // 20 s into a track started 4.5 ms off (bench/sync, ±300 ppm), 1.1 ms
+          // at 5 s; now it needs only the present offset. What the two clocks'
+          // rates then do apart is drift, which keepInStep mends.
+          const curatorNow = this.curatorNow()
+          const local = curatorNow === null ? null : this.toLocal(curatorNow)
+          const nowFrame = local === null ? null : out.clock.frameAtSync(local)
+          return nowFrame === null || curatorNow === null ? null : nowFrame - ((curatorNow - t) / 1000) * out.ctx.sampleRate
         },
         uncertaintyMs: () => (this.anchorMine ? 0 : (this.curatorClock?.estimate(syncNow())?.uncertaintyMs ?? Infinity)),
       },

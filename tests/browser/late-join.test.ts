@@ -1,0 +1,45 @@
+/**
+ * A listener whose clock runs 300 ppm fast joins 14 s into a track: it is in
+ * step from its first second, before its drift corrector has had a look.
+ * Placing through the track's frame 0 (14 s back) took the skew between the
+ * two clocks, which a joiner does not know yet: it started 4.5 ms off 20 s
+ * into a track, 1.1 ms off 5 s in (bench/sync), then stepped into line.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { findInCapture, firstSound, readCaptures } from '../support/capture.ts'
+import { createRoom, joinFromLink, withClock } from '../support/pages.ts'
+import { openStage } from '../support/room-stage.ts'
+import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
+
+const stage = await openStage(await makeSyncLibrary())
+test.after(() => stage.dispose())
+
+test('a listener joining long into a track hears it in step from its first second', async () => {
+  const ana = await stage.person()
+  const link = await createRoom(ana, stage.origin, { room: 'Late', me: 'Ana' })
+  await ana.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
+  await ana.waitForTimeout(14_000)
+  const eve = await stage.person()
+  await joinFromLink(eve, withClock(link, 2500, 300), 'Eve')
+  await eve.waitForFunction(() => (window as unknown as { aulaDebug: { player: { status: string } } }).aulaDebug.player.status === 'playing', null, { timeout: 10_000 })
+  await eve.waitForTimeout(2500)
+
+  const [ref] = await readCaptures(ana)
+  const [cap] = await readCaptures(eve)
+  // From 0.6 s after her first sound (a new output's first node can sit a
+  // device buffer off until the next one) to 1.8 s, before any correction.
+  const first = firstSound(cap!.L)
+  const offs: number[] = []
+  for (let at = first + 0.6 * cap!.rate; at < first + 1.8 * cap!.rate; at += Math.round(cap!.rate / 10)) {
+    const inRef = findInCapture(ref!.L, cap!.L, at)
+    if (inRef >= 0) offs.push(cap!.outputTimeOfFrame(cap!.frameAt(at)) - ref!.outputTimeOfFrame(ref!.frameAt(inRef)))
+  }
+  console.log(`  Eve, her first seconds: output offset to Ana ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
+  assert.ok(offs.length >= 8, `Eve heard Ana's samples (${offs.length} points matched)`)
+  // Every point within 1 ms but at most one (a stall of the page; see sync.test).
+  const off = offs.filter((x) => Math.abs(x) > 1)
+  assert.ok(off.length <= 1, `Eve started off the curator by ${off.map((x) => x.toFixed(3)).join(', ')} ms`)
+})
+
+test.run()
