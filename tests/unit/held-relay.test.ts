@@ -20,6 +20,16 @@ test('events before anyone listens reach every handler a mount adds in one go, i
   assert.equal(a, ['anchor 1', 'anchor 2', 'anchor 3'], 'live events go straight through, once')
 })
 
+test('an event that comes while the replay is pending goes after what was held', async () => {
+  const relay = new HeldRelay<[string]>()
+  relay.emit('state')
+  const got: string[] = []
+  relay.add((m) => got.push(m))
+  relay.emit('next anchor')
+  await tick()
+  assert.equal(got, ['state', 'next anchor'])
+})
+
 test('only the newest are held, and a cleared relay replays nothing', async () => {
   const relay = new HeldRelay<[number]>(3)
   for (let i = 1; i <= 5; i++) relay.emit(i)

@@ -22,7 +22,7 @@ export class HeldRelay<A extends unknown[]> {
       if (this.handlers.size === 0) return
       const held = this.held
       this.held = []
-      for (const args of held) this.emit(...args)
+      for (const args of held) for (const h of this.handlers) h(...args)
     })
   }
 
@@ -31,7 +31,8 @@ export class HeldRelay<A extends unknown[]> {
   }
 
   emit(...args: A): void {
-    if (this.handlers.size === 0) {
+    // Behind what is held, while its replay is pending: in the order they came.
+    if (this.handlers.size === 0 || this.flushing) {
       this.held.push(args)
       if (this.held.length > this.max) this.held.shift()
       return
