@@ -499,13 +499,14 @@ export class RoomPlayback {
           const anchor = this.anchor
           const t = anchor && frame0Time(anchor, this.queue, index)
           if (t === null || t === undefined) return null
-          if (this.anchorMine) return out.clock.frameAtSync(t)
           // Through the present, not through the entry's frame 0: that moment
           // is as old as the track, and mapping it to this clock takes the
           // skew between the clocks, which a joiner does not know yet. A join
           // 20 s into a track started 4.5 ms off (bench/sync, ±300 ppm), 1.1 ms
           // at 5 s; now it needs only the present offset. What the two clocks'
-          // rates then do apart is drift, which keepInStep mends.
+          // rates then do apart is drift, which keepInStep mends. The curator
+          // counts the same way (its own clock is the curator's clock), so a
+          // listener who takes over goes on where it stood (handoff-choice).
           const curatorNow = this.curatorNow()
           const local = curatorNow === null ? null : this.toLocal(curatorNow)
           const nowFrame = local === null ? null : out.clock.frameAtSync(local)
