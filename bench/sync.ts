@@ -11,7 +11,7 @@
  * network, audio and GPU processes.
  */
 import type { Page } from 'playwright-core'
-import { findInCapture, firstSound, readCaptures, type Capture } from '../tests/support/capture.ts'
+import { firstSound, offsetAt, readCaptures, type Capture } from '../tests/support/capture.ts'
 import { clockDiagnosis, createRoom } from '../tests/support/pages.ts'
 import { openStage } from '../tests/support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../tests/support/sync-library.ts'
@@ -57,9 +57,8 @@ function offsets(ref: Capture, other: Capture, from: number, until: number, step
       silent++
       continue
     }
-    const inRef = findInCapture(ref.L, other.L, at)
-    if (inRef < 0) continue
-    const offset = other.outputTimeOfFrame(other.frameAt(at)) - ref.outputTimeOfFrame(ref.frameAt(inRef))
+    const offset = offsetAt(ref, other, at)
+    if (offset === null) continue
     // No output-time reading within half a second of the point: the page's main thread stalled that long.
     if (Number.isNaN(offset)) unread++
     else out.push(offset)

@@ -7,7 +7,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { findInCapture, firstSound, readCaptures } from '../support/capture.ts'
+import { firstSound, offsetAt, readCaptures } from '../support/capture.ts'
 import { createRoom, joinFromLink, withClock } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
@@ -32,8 +32,8 @@ test('a listener joining long into a track hears it in step from its first secon
   const first = firstSound(cap!.L)
   const offs: number[] = []
   for (let at = first + 0.6 * cap!.rate; at < first + 1.8 * cap!.rate; at += Math.round(cap!.rate / 10)) {
-    const inRef = findInCapture(ref!.L, cap!.L, at)
-    if (inRef >= 0) offs.push(cap!.outputTimeOfFrame(cap!.frameAt(at)) - ref!.outputTimeOfFrame(ref!.frameAt(inRef)))
+    const offset = offsetAt(ref!, cap!, at)
+    if (offset !== null) offs.push(offset)
   }
   console.log(`  Eve, her first seconds: output offset to Ana ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
   assert.ok(offs.length >= 8, `Eve heard Ana's samples (${offs.length} points matched)`)

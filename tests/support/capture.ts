@@ -180,8 +180,14 @@ export function outputOffsetsMs(ref: Capture, other: Capture, points = 8): numbe
   const out: number[] = []
   const first = firstSound(other.L)
   for (let at = other.L.length - 8192; at > first && out.length < points; at -= 9_973) {
-    const inRef = findInCapture(ref.L, other.L, at)
-    if (inRef >= 0) out.push(other.outputTimeOfFrame(other.frameAt(at)) - ref.outputTimeOfFrame(ref.frameAt(inRef)))
+    const offset = offsetAt(ref, other, at)
+    if (offset !== null) out.push(offset)
   }
   return out
+}
+
+/** How much later `other`'s sample `at` reached its output than the same samples reached `ref`'s (ms); null where `ref` never played them. */
+export function offsetAt(ref: Capture, other: Capture, at: number): number | null {
+  const inRef = findInCapture(ref.L, other.L, at)
+  return inRef < 0 ? null : other.outputTimeOfFrame(other.frameAt(at)) - ref.outputTimeOfFrame(ref.frameAt(inRef))
 }
