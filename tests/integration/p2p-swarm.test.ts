@@ -303,6 +303,7 @@ test('a track held warm for next waits behind the one playing, beyond its openin
   const playing = l.source(current)
   playing.setPlayback({ positionSec: 0, atMs: performance.now(), playing: true })
   assert.ok(await playing.read())
+  playing.sounding() // as the player says once it hands Web Audio the first bytes: a start due now joins the swarm then
   // The next one, as the player holds it once filled: not playing, next in line.
   const warm = l.source(next)
   warm.setPlayback({ positionSec: 0, atMs: performance.now(), playing: false, next: true })

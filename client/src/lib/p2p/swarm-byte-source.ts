@@ -59,12 +59,15 @@ export interface SwarmByteSourceOptions {
 const BRIDGE_AFTER_MS = 100
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 /**
- * A start in a track's middle (a join, a seek) joins the swarm once it
- * sounds, or after this long: the origin bridges its first bytes, and
- * joining (the torrent, WebTorrent's five WebRTC offers per announce) held a
- * joiner's main thread 40-80 ms between placing its start and sounding it.
+ * A start in a track's middle (a join, a seek) or one whose first bytes are
+ * due now (a cold cue every page waits on) joins the swarm once it sounds,
+ * or after this long: the origin bridges its first bytes meanwhile. Joining
+ * (parsing the torrent, hashing the bridged bytes into it, the tracker,
+ * WebTorrent's five WebRTC offers per announce) held a joiner's main thread
+ * 40-80 ms between placing its start and sounding it, and a listener's
+ * ~200 ms of a cold Play's 260 ms from cue to ready (bench/sync profile).
  */
-const MIDWAY_SETUP_AFTER_MS = 1000
+const SETUP_AFTER_MS = 1000
 /** How often the piece plan is revisited besides on events. */
 const TICK_MS = 100
 /** Peers are asked first for the pieces due within this window. */
@@ -121,7 +124,7 @@ export class SwarmByteSource implements ByteSource {
   /** read() has returned bytes once (marked for bench/sync). */
   private delivered = false
   private soundedOnce = false
-  /** Started in the middle (seek before the first read): the swarm waits for the first sound (MIDWAY_SETUP_AFTER_MS). */
+  /** Started in the middle (seek before the first read): the swarm waits for the first sound (SETUP_AFTER_MS). */
   private midway = false
   private sounded: (() => void) | null = null
   /** Without a swarm: the origin streamed (null while the swarm works). */
@@ -204,6 +207,16 @@ export class SwarmByteSource implements ByteSource {
     return bytes
   }
 
+  /**
+   * How long until the next byte is as close to its deadline as the origin
+   * plan fetches unheld pieces: at or below 0, it is due from the origin now;
+   * a reader further ahead waits for the swarm.
+   */
+  private untilDue(): number {
+    if (!this.timeline) return Infinity // a head read before any playback point: nothing plays yet
+    return deadlineOf(this.timeline, this.nextByte) - this.now() - (this.config.unheldLeadMs + this.config.jitterMs)
+  }
+
   /** Whether the swarm set-up (begun by the caller) finished within `ms`. */
   private setUpWithin(ms: number): Promise<boolean> {
     return Promise.race([this.init!.then(() => true), delay(ms).then(() => false)])
@@ -216,18 +229,15 @@ export class SwarmByteSource implements ByteSource {
     this.init ??= this.start()
     // A cached track never touches the origin: the cache is asked first.
     if (!this.started) await this.lookup
-    // Only what the origin plan would fetch anyway (unheld pieces this close
-    // to their deadline): a reader further ahead waits for the swarm.
-    const early = () => deadlineOf(this.timeline!, this.nextByte) - this.now() - (this.config.unheldLeadMs + this.config.jitterMs)
     if (!this.started && this.direct && !this.cached) {
       // A listener never waits on swarm set-up (torrent fetch, WebTorrent) to
       // hear the start: the origin bridges (bridge()), at once for bytes due
       // now (a cold start every page waits on), else once set-up is slow.
-      this.bridging ||= early() <= 0 || !(await this.setUpWithin(BRIDGE_AFTER_MS))
+      this.bridging ||= this.untilDue() <= 0 || !(await this.setUpWithin(BRIDGE_AFTER_MS))
       if (this.bridging && !this.started && !this.closed) {
         // A range already asked for is read out whatever its timing: it costs nothing more.
         const open = this.bridgeStream!.opened && this.bridgeAt === this.nextByte
-        const wait = early()
+        const wait = this.untilDue()
         if (wait <= 0 || open) return this.bridge(this.bridgeStream!)
         // Not due yet (or paused: never due): wait for the swarm, or until it is.
         await (Number.isFinite(wait) ? Promise.race([this.init, delay(wait)]) : this.init)
@@ -244,7 +254,7 @@ export class SwarmByteSource implements ByteSource {
     // every page waits on): one range from the origin, as before set-up.
     // Piece by piece through the plan, a joiner's first bytes took 140-210 ms
     // on a busy page (bench/sync), past the moment its clock let it sound.
-    if (!this.delivered && this.bridgeStream && this.pieces && !this.pieces.has(this.cursor) && early() <= 0) return this.bridge(this.bridgeStream)
+    if (!this.delivered && this.bridgeStream && this.pieces && !this.pieces.has(this.cursor) && this.untilDue() <= 0) return this.bridge(this.bridgeStream)
     this.bridgeStream?.cancel()
     this.lostSwarm()
     if (this.fallback) {
@@ -450,12 +460,12 @@ export class SwarmByteSource implements ByteSource {
   private start(): Promise<void> {
     this.lookup = this.lookUpCache()
     return this.lookup
-      .then(() => (this.midway && this.direct && !this.cached ? this.firstSound() : undefined))
+      .then(() => (this.direct && !this.cached && (this.midway || this.untilDue() <= 0) ? this.firstSound() : undefined))
       .then(() => (this.closed ? undefined : this.setUp()))
       .finally(() => (this.started = true))
   }
 
-  /** Resolves once this source sounds (or is closed), or after MIDWAY_SETUP_AFTER_MS. */
+  /** Resolves once this source sounds (or is closed), or after SETUP_AFTER_MS. */
   private firstSound(): Promise<void> {
     if (this.soundedOnce || this.closed) return Promise.resolve()
     return new Promise((resolve) => {
@@ -464,7 +474,7 @@ export class SwarmByteSource implements ByteSource {
         this.sounded = null
         resolve()
       }
-      const timer = setTimeout(done, MIDWAY_SETUP_AFTER_MS)
+      const timer = setTimeout(done, SETUP_AFTER_MS)
       this.sounded = done
     })
   }

@@ -307,10 +307,25 @@ export class Player {
 
   /** Silence, keeping the output open for what comes next. */
   stop(): void {
+    this.silence()
+    this.warm.drop()
+  }
+
+  /**
+   * Silence, then `cue`. What is held warm stays when it serves the cue: a
+   * room's cold Play cues its track on every page, often one a hint already
+   * prepared (TrackList), and dropping it fetched and decoded the opening
+   * again, 100-200 ms later (bench/sync).
+   */
+  stopAndCue(tracks: Track[], index: number, fromFrame = 0): void {
+    this.silence()
+    this.cue(tracks, index, fromFrame)
+  }
+
+  private silence(): void {
     this.generation++
     this.stopAll()
     this.cued = null
-    this.warm.drop()
     this.expected.drop()
   }
 

@@ -390,9 +390,11 @@ export class RoomPlayback {
     this.anchorMine = true
     this.tellLobby(anchor)
     // A heartbeat repeats the state under a new seq: nothing to restart.
+    // Sent first: signing waits on a main-thread task, and applying a new
+    // state here (player, output) held the room's cold cue back 15 ms.
+    this.broadcast(anchor)
     if (sameState(anchor, this.anchor)) this.anchor = anchor
     else this.apply(anchor)
-    this.broadcast(anchor)
   }
 
   /** The lobby shows what public rooms play; the curator keeps it told. */
@@ -469,12 +471,11 @@ export class RoomPlayback {
     const pos = a.state === 'playing' ? positionAt(a, queue, curatorNow ?? a.atCuratorTime) : null
     if (a.state !== 'playing' || !pos) {
       if (a.state === 'paused' && this.stopAtPause(a)) return
-      this.player.stop()
       // Paused: what Play would start is held warm, so it sounds within the lead.
       if (a.state === 'paused') {
-        this.player.cue(queue, a.index, a.positionFrames)
+        this.player.stopAndCue(queue, a.index, a.positionFrames)
         if (!this.anchorMine) this.watchCue(a)
-      }
+      } else this.player.stop()
       return
     }
     const index = Math.max(a.index, pos.index)
@@ -525,8 +526,7 @@ export class RoomPlayback {
     const queue = this.queue
     return this.player.stopAt(a.index, a.positionFrames, () => {
       if (this.destroyed || !sameState(a, this.anchor)) return
-      this.player.stop()
-      this.player.cue(queue, a.index, a.positionFrames)
+      this.player.stopAndCue(queue, a.index, a.positionFrames)
       if (!this.anchorMine) this.watchCue(a)
     })
   }
