@@ -4,23 +4,17 @@
  * p50/p95 and the server's resident memory per connected socket.
  *   tsx bench/signal.ts [members=1000] [rooms=100]
  */
-import { spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
 import { io, type Socket } from 'socket.io-client'
 import { PROTOCOL_VERSION, type Reply } from '../protocol/index.ts'
+import { startServerProcess } from '../tests/support/server.ts'
 import { fmt, percentile } from './support/stats.ts'
 
 const MEMBERS = Number(process.argv[2] ?? 1000)
 const ROOMS = Number(process.argv[3] ?? 100)
 const CONCURRENCY = 50
 
-const child = spawn(process.execPath, ['--import', 'tsx', new URL('./support/serve.ts', import.meta.url).pathname], {
-  env: { ...process.env, LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-})
-const port: number = await new Promise((resolve) => {
-  createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { port: number }).port))
-})
+const server = await startServerProcess()
+const port = server.port
 const url = `http://127.0.0.1:${port}`
 
 async function serverRss(): Promise<number> {
@@ -97,5 +91,5 @@ console.log(`signal join latency p50 ${fmt(percentile(joinMs, 50))} ms, p95 ${fm
 console.log(`signal leave latency p50 ${fmt(percentile(leaveMs, 50))} ms, p95 ${fmt(percentile(leaveMs, 95))} ms`)
 console.log(`signal server RSS ${fmt(rssBefore / 2 ** 20)} MiB idle, ${fmt(rssJoined / 2 ** 20)} MiB with ${members} members: ${fmt((rssJoined - rssBefore) / MEMBERS / 1024)} KiB per socket`)
 console.log(`signal members after everyone left: ${afterLeave}`)
-child.kill('SIGTERM')
+await server.dispose()
 process.exit(failures > 0 || members !== MEMBERS || afterLeave !== 0 ? 1 : 0)

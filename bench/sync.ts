@@ -4,7 +4,9 @@
  * Prints the offset between each listener and the curator at the output
  * (p50/p95/max), join→audible for a listener joining mid-track,
  * play→audible, and the offset after the long run.
- *   tsx bench/sync.ts [pages=5] [seconds=60] [--hover=MS] [--join-after=S]
+ *   tsx bench/sync.ts [pages=5] [seconds=60] [--hover=MS] [--join-after=S] [--server-in-process]
+ * The signal server runs in a process of its own, as deployed; figures
+ * before 2026-11-26 ran it in the benchmark's own (--server-in-process).
  * Output times come from getOutputTimestamp() on each context, on the one
  * machine clock (tests/support/room-stage.ts). Each page has a renderer
  * process of its own; they share the machine's 2 cores, and one browser's
@@ -25,7 +27,7 @@ const HOVER_MS = Number(process.argv.find((a) => a.startsWith('--hover='))?.slic
 /** `--join-after=S`: the mid-track joiner opens the link this long after Play (default 5; the run's seconds should exceed it). */
 const JOIN_AFTER_S = Number(process.argv.find((a) => a.startsWith('--join-after='))?.slice(13) ?? 5)
 
-const stage = await openStage(await makeSyncLibrary(SECONDS + 10))
+const stage = await openStage(await makeSyncLibrary(SECONDS + 10), { serverProcess: !process.argv.includes('--server-in-process') })
 const { origin } = stage
 
 // Deterministic "machines": offsets of seconds, skews of hundreds of ppm.

@@ -1,6 +1,9 @@
 /**
- * A signal server in its own process, so a benchmark measures the server's
- * memory and not its own. Prints `{"port":N}` once listening.
+ * A signal server in its own process, as `npm start` runs it: a benchmark
+ * measures the server's memory and not its own, and the server's answers do
+ * not wait on the benchmark's own work (Playwright's traffic with its pages).
+ * Prints `{"port":N}` once listening. Started by startServerProcess
+ * (tests/support/server.ts); LIBRARY_DIR, CLIENT_DIR etc. as for `npm start`.
  */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,11 +12,11 @@ import { readConfig } from '../../signal/config.ts'
 import { startServer } from '../../signal/server.ts'
 
 const server = await startServer({
-  ...readConfig({}),
+  ...readConfig(process.env),
   port: 0,
   host: '127.0.0.1',
   hashCacheFile: join(mkdtempSync(join(tmpdir(), 'aula-bench-')), 'hashes.json'),
-  roomGraceMs: 1000,
+  roomGraceMs: Number(process.env.ROOM_GRACE_MS ?? 1000),
 })
 process.stdout.write(`${JSON.stringify({ port: server.port })}\n`)
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)))

@@ -1,5 +1,7 @@
 /** A real signal server on a free loopback port, with its own temp hash cache. */
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createInterface } from 'node:readline'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { io, type Socket } from 'socket.io-client'
@@ -24,6 +26,30 @@ export async function startTestServer(over: Partial<Config> = {}): Promise<AulaS
       rmSync(tmp, { recursive: true, force: true })
     },
   })
+}
+
+/**
+ * The signal server in a process of its own (bench/support/serve.ts), as
+ * deployed. `env` adds to this process's environment (LIBRARY_DIR, …).
+ */
+export async function startServerProcess(env: Record<string, string> = {}): Promise<{ port: number; dispose(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'bench/support/serve.ts')], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the server process exited (${code}) before listening`)))
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { port: number }).port))
+  })
+  return {
+    port,
+    dispose: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
 }
 
 /** A socket.io-client member that records every message the server pushes. */

@@ -275,6 +275,7 @@ export class RoomPlayback {
       if (this.destroyed || this.isCurator || !wanted()) return
       if (this.player.isWarm(track, 0)) {
         this.toldReady = track.id
+        performance.mark('aula:cue-ready')
         this.curatorLink()?.send({ type: 'cue.ready', trackId: track.id })
         return
       }
