@@ -49,13 +49,13 @@ test('clockSample: infinite stamps are impossible samples too', () => {
   assert.equal(clockSample({ t0: 1000, t1: 5010, t2: 5012, t3: 1024 }), { rttMs: 22, offsetMs: 3999, at: 1024 })
 })
 
-test('burstSchedule: 8 probes 50 ms apart at join, then faster while converging or lost than locked', () => {
+test('burstSchedule: 12 probes 8 ms apart at join, then faster while converging or lost than locked', () => {
   const s = burstSchedule()
-  assert.equal([0, 1, 2, 3, 4, 5, 6, 7].map((n) => s.delayMs(n, null)), [0, 50, 50, 50, 50, 50, 50, 50])
-  assert.is(s.delayMs(8, null), 250)
-  assert.is(s.delayMs(8, 'converging'), 250)
-  assert.is(s.delayMs(8, 'locked'), 1000)
-  assert.is(s.delayMs(8, 'lost'), 500)
+  assert.equal([...Array(12).keys()].map((n) => s.delayMs(n, null)), [0, ...Array(11).fill(8)])
+  assert.is(s.delayMs(12, null), 250)
+  assert.is(s.delayMs(12, 'converging'), 250)
+  assert.is(s.delayMs(12, 'locked'), 1000)
+  assert.is(s.delayMs(12, 'lost'), 500)
   assert.is(burstSchedule({ burstCount: 2, lockedIntervalMs: 2000 }).delayMs(2, 'locked'), 2000)
 })
 

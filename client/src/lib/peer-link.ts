@@ -35,17 +35,10 @@ export interface PeerLinkOptions {
 /**
  * Probe spacing while someone waits on a good estimate (hurryClock): a
  * joiner's first exchanges queue behind its own start-up work, so its
- * smallest round trips were 9-24 ms after the 8-probe burst (bench/sync);
+ * smallest round trips were 9-24 ms after the opening burst (then 8 probes 50 ms apart; bench/sync);
  * more tries in that time find more that met no queue.
  */
 const HURRY_MS = 20
-/**
- * A link's first probes go from the clock worker, this many this far apart,
- * from the moment its clock channel opens. Timed on a joiner's main thread
- * (busy mounting its room page) they went out late and 50 ms apart, and its
- * first good estimate came 30-130 ms after the link opened.
- */
-const OPEN_BURST = { count: 12, spacingMs: 8 }
 const MAX_STRIKES = 20
 /**
  * How long the clock channel may leave probes unanswered before the link
@@ -155,8 +148,9 @@ export class PeerLink {
     this.send({ type: 'hello', v: PROTOCOL_VERSION })
     if (this.clockPath) {
       this.clockPathWaitingSince ??= performance.now()
-      this.clockPath.burst(this.seq, OPEN_BURST.count, OPEN_BURST.spacingMs)
-      this.seq += OPEN_BURST.count
+      // The opening burst, timed in the clock worker (probe-schedule.ts).
+      this.clockPath.burst(this.seq, this.schedule.burstCount, this.schedule.burstSpacingMs)
+      this.seq += this.schedule.burstCount
     }
     this.scheduleProbe()
     this.opts.onChange()

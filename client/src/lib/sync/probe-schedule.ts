@@ -1,13 +1,16 @@
 /**
  * When a listener sends the next clock probe to the curator.
  *
- * A burst at join: min-RTT filtering needs several exchanges to find one
- * that met no queue, and a join must be audible within a second, so the
- * first 8 go 50 ms apart (the whole burst takes 350 ms plus one round trip).
- * Then 4 per second while the estimate converges (the skew needs a time
- * span, and more points per min-RTT window), 1 per second once locked
- * (enough to follow oscillator wander; ~100 bytes each way), and 2 per
- * second while lost, so a recovering path is noticed quickly without
+ * A burst when a link opens: min-RTT filtering needs several exchanges to
+ * find one that met no queue, and a join must be audible within a second,
+ * so the first 12 go 8 ms apart. Where the page has a clock worker they are
+ * timed there (ClockPath.burst): timed on a joiner's main thread, busy
+ * mounting its room page, they went out late and 50 ms apart, and its first
+ * good estimate came 30-130 ms after the link opened (10-50 ms from the
+ * worker). Then 4 per second while the estimate converges (the skew needs
+ * a time span, and more points per min-RTT window), 1 per second once
+ * locked (enough to follow oscillator wander; ~100 bytes each way), and 2
+ * per second while lost, so a recovering path is noticed quickly without
  * flooding a channel that may be congested.
  */
 import type { SyncState } from './clock-sync.ts'
@@ -21,8 +24,8 @@ export interface ProbeSchedule {
 }
 
 export const DEFAULT_PROBE_SCHEDULE: Readonly<ProbeSchedule> = {
-  burstCount: 8,
-  burstSpacingMs: 50,
+  burstCount: 12,
+  burstSpacingMs: 8,
   convergingIntervalMs: 250,
   lockedIntervalMs: 1000,
   lostIntervalMs: 500,
