@@ -152,6 +152,8 @@ export class Player {
   /** The context frame a room's pause ends the sound at (stopAt): nothing is added past it. */
   private endingAt: number | null = null
   private outputOpening: { rate: number; done: Promise<void> } | null = null
+  /** The output noteOutput last told about. */
+  private outputNoted: AudioOutput | null = null
   /** A joiner's track, its source opened before the start that will take it (expect()). */
   private readonly expected = new ExpectedSource((track) => this.sourceFor(track))
 
@@ -358,6 +360,7 @@ export class Player {
     this.deviceRate = await outputDeviceRate()
     await this.ensureOutput(first.sampleRate)
     if (generation !== this.generation) return // superseded while the output opened
+    this.noteOutput(first.sampleRate)
     this.cued = null
     // Its bytes are due START_BYTES_EARLY_SEC early from the outset, as once
     // placed (reportPlayhead): a joiner's start waits for its clock estimate
@@ -464,6 +467,19 @@ export class Player {
     await this.onOutput?.(out)
     this.output = out
     this.contextRate = out.ctx.sampleRate
+  }
+
+  /**
+   * What the output does to `rate`, told once per output when a track starts
+   * on it, not when a hint or a cue opens it ahead: a notice shown on the
+   * curator's press (TrackList's prepare) moved the track list down under
+   * the pointer, and the release then landed on another row: no click, and
+   * nothing played.
+   */
+  private noteOutput(rate: number): void {
+    const out = this.output
+    if (!out || out === this.outputNoted) return
+    this.outputNoted = out
     if (out.refused) {
       this.notice('rate_refused', `The browser would not run at ${rate} Hz; it resamples to ${out.ctx.sampleRate} Hz, so this track is not bit-perfect.`)
     } else if (this.deviceRate !== null && this.deviceRate < rate) {
@@ -694,6 +710,7 @@ export class Player {
     void this.ensureOutput(next.sampleRate).finally(() => {
       this.switching = false
       if (generation !== this.generation) return
+      this.noteOutput(next.sampleRate)
       this.cued = null
       this.segments = [this.takeWarm(next, index, 0, performance.now() + EXPECTED_START_MS) ?? this.segmentFor(next, index)]
       this.tick()
