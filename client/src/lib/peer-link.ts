@@ -35,8 +35,9 @@ export interface PeerLinkOptions {
 /**
  * Probe spacing while someone waits on a good estimate (hurryClock): a
  * joiner's first exchanges queue behind its own start-up work, so its
- * smallest round trips were 9-24 ms after the opening burst (then 8 probes 50 ms apart; bench/sync);
- * more tries in that time find more that met no queue.
+ * smallest round trips were 9-24 ms after the opening burst (then 8 probes
+ * 50 ms apart; bench/sync); more tries in that time find more that met no
+ * queue.
  */
 const HURRY_MS = 20
 const MAX_STRIKES = 20

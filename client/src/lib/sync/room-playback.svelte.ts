@@ -390,10 +390,10 @@ export class RoomPlayback {
     this.lastSeq = anchor.seq
     this.anchorMine = true
     this.tellLobby(anchor)
-    // A heartbeat repeats the state under a new seq: nothing to restart.
     // Sent first: signing waits on a main-thread task, and applying a new
     // state here (player, output) held the room's cold cue back 15 ms.
     this.broadcast(anchor)
+    // A heartbeat repeats the state under a new seq: nothing to restart.
     if (sameState(anchor, this.anchor)) this.anchor = anchor
     else this.apply(anchor)
   }
