@@ -3,7 +3,8 @@
  * the membership, the track cache, and a byte source per track for the
  * player (peers first, the library origin as a deadline-aware last resort,
  * the cache before both). The curator also tells the server which swarms
- * its room queues, so the tracker answers for them and nothing else.
+ * its room plays now and next (swarm-window.ts), so the tracker answers for
+ * them and nothing else.
  */
 import { bytesToHex } from '@noble/hashes/utils.js'
 import parseTorrent from 'parse-torrent'
@@ -100,9 +101,9 @@ export class RoomSwarm {
   }
 
   /**
-   * The curator's queue changed: register its swarms with the server (the
-   * tracker refuses announces for anything else). Listeners keep only the
-   * torrents of queued tracks.
+   * What the room plays now and next changed (`trackIds`, swarm-window.ts):
+   * the curator registers their swarms with the server (the tracker refuses
+   * announces for anything else). Listeners keep only those torrents.
    */
   queueChanged(trackIds: readonly string[], isCurator: boolean): Promise<void> {
     // One after another: a slow torrent fetch must not let an older queue win.
