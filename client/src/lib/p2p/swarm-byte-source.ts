@@ -256,7 +256,7 @@ export class SwarmByteSource implements ByteSource {
     // on a busy page (bench/sync), past the moment its clock let it sound.
     if (!this.delivered && this.bridgeStream && this.pieces && !this.pieces.has(this.cursor) && this.untilDue() <= 0) return this.bridge(this.bridgeStream)
     this.bridgeStream?.cancel()
-    this.lostSwarm()
+    this.originTakesOver()
     if (this.fallback) {
       if (!this.fallback.opened) await this.fallback.open(this.nextByte)
       const bytes = await this.fallback.read()
@@ -270,7 +270,7 @@ export class SwarmByteSource implements ByteSource {
       return null
     }
     const index = this.cursor
-    if (!(await this.arrived(pieces, index))) return !this.closed && this.lostSwarm() ? this.next() : null
+    if (!(await this.arrived(pieces, index))) return !this.closed && this.originTakesOver() ? this.next() : null
     const bytes = await pieces.read(index)
     const skip = this.nextByte - pieceStart(layout, index)
     this.nextByte = pieceStart(layout, index + 1)
@@ -306,7 +306,7 @@ export class SwarmByteSource implements ByteSource {
     await this.init
     const pieces = this.pieces
     const layout = this.layout
-    if (!pieces || !layout || this.lostSwarm()) {
+    if (!pieces || !layout || this.originTakesOver()) {
       if (!this.direct) throw new SwarmError('torrent_unavailable', 'and this track has no origin')
       return this.direct.range(from, to)
     }
@@ -320,7 +320,7 @@ export class SwarmByteSource implements ByteSource {
       const out = new Uint8Array(to - from)
       for (let p = first; p <= last; p++) {
         if (!(await this.arrived(pieces, p))) {
-          if (!this.closed && this.lostSwarm()) return this.direct!.range(from, to)
+          if (!this.closed && this.originTakesOver()) return this.direct!.range(from, to)
           throw new Error('closed')
         }
         const bytes = await pieces.read(p)
@@ -425,8 +425,7 @@ export class SwarmByteSource implements ByteSource {
     return this.layout ? Math.floor(this.nextByte / this.layout.pieceLength) : 0
   }
 
-  /** Waits for a piece; false if the source closed first. */
-  /** False when the source closed, or the room let go of the torrent (lostSwarm()) before the piece came. */
+  /** Waits for a piece: false when the source closed, or the room let go of the torrent (originTakesOver()) before it came. */
   private async arrived(pieces: TorrentPieces, index: number): Promise<boolean> {
     if (pieces.has(index)) return true
     this.tick()
@@ -439,9 +438,9 @@ export class SwarmByteSource implements ByteSource {
    * edit releases swarms the queue no longer names): the origin serves the
    * rest from where reading is, as without a swarm. Its ticks stop, which
    * otherwise threw "torrent is destroyed" every 100 ms. True when the
-   * origin has taken over.
+   * origin has taken over (now or before); false while the swarm serves.
    */
-  private lostSwarm(): boolean {
+  private originTakesOver(): boolean {
     if (this.fallback) return true
     if (!this.pieces?.isReleased) return false
     clearInterval(this.timer)
@@ -544,7 +543,7 @@ export class SwarmByteSource implements ByteSource {
   private tick(): void {
     const { pieces, layout, meta } = this
     // A cached track joins its swarm only to seed: nothing to fetch.
-    if (this.closed || this.cached || !pieces || !layout || !meta || this.lostSwarm()) return
+    if (this.closed || this.cached || !pieces || !layout || !meta || this.originTakesOver()) return
     const now = this.now()
     const from = this.cursor
     const deadline = (p: number) => this.deadline(p)
