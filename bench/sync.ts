@@ -4,7 +4,7 @@
  * Prints the offset between each listener and the curator at the output
  * (p50/p95/max), join→audible for a listener joining mid-track,
  * play→audible, and the offset after the long run.
- *   tsx bench/sync.ts [pages=5] [seconds=60] [--hover=MS] [--join-after=S] [--server-in-process]
+ *   tsx bench/sync.ts [pages=5] [seconds=60] [--hover=MS] [--join-after=S] [--library=N] [--server-in-process]
  * The signal server runs in a process of its own, as deployed; figures
  * before 2026-11-26 ran it in the benchmark's own (--server-in-process).
  * Output times come from getOutputTimestamp() on each context, on the one
@@ -16,7 +16,7 @@ import type { Page } from 'playwright-core'
 import { firstSound, offsetAt, readCaptures, type Capture } from '../tests/support/capture.ts'
 import { clockDiagnosis, createRoom } from '../tests/support/pages.ts'
 import { openStage } from '../tests/support/room-stage.ts'
-import { LONG_RAMP, makeSyncLibrary } from '../tests/support/sync-library.ts'
+import { LONG_RAMP, makeSyncLibrary, padLibrary } from '../tests/support/sync-library.ts'
 import { fmt, percentile } from './support/stats.ts'
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'))
@@ -27,7 +27,11 @@ const HOVER_MS = Number(process.argv.find((a) => a.startsWith('--hover='))?.slic
 /** `--join-after=S`: the mid-track joiner opens the link this long after Play (default 5; the run's seconds should exceed it). */
 const JOIN_AFTER_S = Number(process.argv.find((a) => a.startsWith('--join-after='))?.slice(13) ?? 5)
 
-const stage = await openStage(await makeSyncLibrary(SECONDS + 10), { serverProcess: !process.argv.includes('--server-in-process') })
+/** `--library=N`: the library holds N tracks (the four above, padded with short WAVs), as a person's does. */
+const LIBRARY = Number(process.argv.find((a) => a.startsWith('--library='))?.slice(10) ?? 0)
+const library = await makeSyncLibrary(SECONDS + 10)
+if (LIBRARY > 4) padLibrary(library.dir, LIBRARY - 4)
+const stage = await openStage(library, { serverProcess: !process.argv.includes('--server-in-process') })
 const { origin } = stage
 
 // Deterministic "machines": offsets of seconds, skews of hundreds of ppm.

@@ -3,7 +3,7 @@
  * long 24-bit 96 kHz ramp whose samples never repeat (for 174 s), so any
  * stretch of one page's output can be found exactly in another's.
  */
-import { copyFileSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { verbatimFlac } from './flac-writer.ts'
@@ -19,6 +19,36 @@ export async function makeSyncLibrary(seconds = LONG_RAMP_SECONDS): Promise<{ di
   // The same ramp further on, at the same rate: "Next" without reopening the output.
   await writeRamp(join(dir, `${LONG_RAMP}-b.flac`), 10, seconds * 96000)
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * `count` more tracks in `dir`, each a distinct tenth of a second of 16-bit
+ * 44.1 kHz WAV: a library the size of a person's, for what its length costs
+ * the pages (bench/sync --library=N).
+ */
+export function padLibrary(dir: string, count: number): void {
+  const frames = 4410
+  for (let i = 0; i < count; i++) {
+    const data = Buffer.alloc(frames * 4)
+    for (let f = 0; f < frames; f++) {
+      data.writeInt16LE((i * 7 + f) % 30000, f * 4)
+      data.writeInt16LE(-((i * 7 + f) % 30000), f * 4 + 2)
+    }
+    const head = Buffer.alloc(44)
+    head.write('RIFF', 0)
+    head.writeUInt32LE(36 + data.length, 4)
+    head.write('WAVEfmt ', 8)
+    head.writeUInt32LE(16, 16)
+    head.writeUInt16LE(1, 20) // PCM
+    head.writeUInt16LE(2, 22)
+    head.writeUInt32LE(44100, 24)
+    head.writeUInt32LE(44100 * 4, 28)
+    head.writeUInt16LE(4, 32)
+    head.writeUInt16LE(16, 34)
+    head.write('data', 36)
+    head.writeUInt32LE(data.length, 40)
+    writeFileSync(join(dir, `zz-filler-${String(i).padStart(4, '0')}.wav`), Buffer.concat([head, data]))
+  }
 }
 
 /**

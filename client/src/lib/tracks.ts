@@ -12,6 +12,7 @@ export function fetchTracks(): Promise<Track[]> {
     const parsed = v.safeParse(TrackListSchema, await res.json())
     if (!parsed.success) throw new Error('The library sent a track list this page does not understand')
     known = parsed.output
+    version++
     return known
   })()
   cached.catch(() => {
@@ -31,10 +32,26 @@ export function libraryTracks(): Track[] {
   return roomTracks.size === 0 ? known : [...known, ...roomTracks.values()]
 }
 
+/** Changes whenever libraryTracks() does (the library arrives, the room's files change). */
+let version = 0
+export function libraryVersion(): number {
+  return version
+}
+
+/** Looked up by id, for queues of hundreds read many times a second (RoomPlayback.queue). */
+let byId: { version: number; map: Map<string, Track> } | null = null
+
+/** The track with this id among libraryTracks(). */
+export function trackById(id: string): Track | undefined {
+  if (byId?.version !== version) byId = { version, map: new Map(libraryTracks().map((t) => [t.id, t])) }
+  return byId.map.get(id)
+}
+
 /** The room's local files, as the curator signed them last (replaces the previous list). */
 export function setRoomTracks(tracks: readonly LocalTrack[]): void {
   roomTracks.clear()
   for (const t of tracks) roomTracks.set(t.id, t)
+  version++
 }
 
 export function roomTrack(id: string): LocalTrack | undefined {

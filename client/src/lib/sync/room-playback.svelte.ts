@@ -9,7 +9,7 @@ import type { PeerLink } from '../peer-link.ts'
 import type { Player } from '../player/player.svelte.ts'
 import type { RoomSession } from '../room-session.svelte.ts'
 import { signalClient } from '../signal-client.svelte.ts'
-import { fetchTracks, libraryTracks } from '../tracks.ts'
+import { fetchTracks, libraryTracks, libraryVersion, trackById } from '../tracks.ts'
 import type { ClockEstimator } from './clock-sync.ts'
 import { syncNow } from './sync-clock.ts'
 import { frame0Time, positionAt, trackFrames } from './timeline.ts'
@@ -111,6 +111,8 @@ export class RoomPlayback {
    * after that curator leaves, so playback rides through a hand-off.
    */
   private anchorMine = false
+  /** `queue` as last mapped: for which anchor queue, under which libraryVersion(). */
+  private queueMemo: { ids: readonly string[]; library: number; tracks: Track[] } | null = null
   /** Our estimate of the curator's clock (null for the curator, and before a link). */
   curatorClock: ClockEstimator | null = null
   private readonly reports = new Map<string, SyncReport>()
@@ -154,9 +156,14 @@ export class RoomPlayback {
   get queue(): Track[] {
     const a = this.anchor
     if (!a) return []
+    // Read on every tick (frameOf): a queue of hundreds (Play on a library
+    // track queues the whole library) is mapped once per anchor, not each time.
+    const memo = this.queueMemo
+    if (memo && memo.ids === a.queue && memo.library === libraryVersion()) return memo.tracks
     // The library and the curator's own files (signed 'tracks' state) alike.
-    const known = libraryTracks()
-    return a.queue.map((id) => known.find((t) => t.id === id)).filter((t): t is Track => t !== undefined)
+    const tracks = a.queue.map((id) => trackById(id)).filter((t): t is Track => t !== undefined)
+    this.queueMemo = { ids: a.queue, library: libraryVersion(), tracks }
+    return tracks
   }
 
   // ---- the curator's controls ---------------------------------------------
@@ -213,7 +220,8 @@ export class RoomPlayback {
    */
   private startAtTop(queue: string[], index: number): void {
     this.setPending(null)
-    const track = libraryTracks().find((t) => t.id === queue[index])
+    const id = queue[index]
+    const track = id === undefined ? undefined : trackById(id)
     // Prepared on a hint, it must be warm on every page, not only here: a
     // pointer that rested briefly left listeners still fetching. (Held warm
     // as the next entry, it is everywhere, as every page holds the next.)
@@ -305,7 +313,7 @@ export class RoomPlayback {
 
   /** A listener: the curator hinted at `trackId` (prepare). */
   private onHint(trackId: string): void {
-    const track = libraryTracks().find((t) => t.id === trackId)
+    const track = trackById(trackId)
     if (!track || !this.idle) return
     this.hintedHere = trackId
     this.player.prepare(track)
