@@ -29,11 +29,11 @@ export async function startTestServer(over: Partial<Config> = {}): Promise<AulaS
 }
 
 /**
- * The signal server in a process of its own (bench/support/serve.ts), as
+ * The signal server in a process of its own (server-process.ts), as
  * deployed. `env` adds to this process's environment (LIBRARY_DIR, …).
  */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<{ port: number; dispose(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'bench/support/serve.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'tests/support/server-process.ts')], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
