@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert'
 import type { Track } from '../../protocol/index.ts'
 import type { ByteSource } from '../../client/src/lib/player/byte-source.ts'
 import { ExpectedSource } from '../../client/src/lib/player/expected-source.ts'
-import { covers, serves, WARM_SEC, warmEnough, warmEntry, WarmSlot, type WarmEntry, type WarmSegment } from '../../client/src/lib/player/warm-start.ts'
+import { covers, heldSec, NEXT_SEC, serves, WARM_SEC, warmEnough, warmEntry, WarmSlot, type WarmEntry, type WarmSegment } from '../../client/src/lib/player/warm-start.ts'
 
 const track = (id: string, sampleRate = 96000): Track => ({
   id: id.padEnd(16, '0'),
@@ -209,3 +209,29 @@ test("expected source: a joiner's track, its head read at once, handed only to i
 })
 
 test.run()
+
+test('WarmSlot.deepen: the entry after a track under way is held to NEXT_SEC, its source woken once if it had been told filled', () => {
+  const { slot: s, opened } = slot()
+  s.keep({ index: 1, track: B, fromFrame: 0 })
+  const seg = opened[0]!
+  seg.stream.framesDecoded = WARM_SEC * 96000
+  assert.is(s.filledOnce(), seg, 'filled at WARM_SEC while shallow')
+  assert.not.ok(s.hungry)
+  assert.is(s.deepen(true), seg, 'deeper: told filled before, so its source must fetch again')
+  assert.is(s.deepen(true), null, 'once')
+  assert.ok(s.hungry, 'wants more now')
+  assert.is(s.filledOnce(), null, 'not filled at the deeper level')
+  seg.stream.framesDecoded = NEXT_SEC * 96000
+  assert.not.ok(s.hungry)
+  assert.is(s.filledOnce(), seg, 'told again once deep enough')
+  assert.is(s.deepen(false), null, 'shallow again: nothing to wake')
+  assert.is(s.deepen(true), null, 'already holds NEXT_SEC')
+})
+
+test('heldSec: NEXT_SEC for stereo hi-res, less where NEXT_SEC would be over 4 MiB of PCM, never under WARM_SEC', () => {
+  assert.is(heldSec(B, false), WARM_SEC)
+  assert.is(heldSec(B, true), NEXT_SEC)
+  const big = { ...B, sampleRate: 192000, channels: 8 }
+  assert.ok(heldSec(big, true) < NEXT_SEC && heldSec(big, true) * 192000 * 8 * 4 <= 4 * 2 ** 20 + 1)
+  assert.is(heldSec({ ...big, sampleRate: 2_000_000 }, true), WARM_SEC)
+})

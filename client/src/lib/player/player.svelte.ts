@@ -412,15 +412,22 @@ export class Player {
    * it sounds (never competing with a start), whatever that track's decoded
    * window: a room's swarm delivers pieces as they fall due, so the window
    * ahead of the play head stays under a second and never "full". Filled,
-   * its source hears that nothing more is due until it starts.
+   * its source hears that nothing more is due until it starts. Once what
+   * sounds is past its start, it is filled deeper (heldSec), and its source
+   * hears it is due again.
    */
-  private keepWarm(): void {
+  private keepWarm(rendered: number | null = null): void {
     const sounding = this.status === 'idle' ? null : (this.segments[0]?.index ?? null)
     this.warm.keep(warmEntry(this.queue, sounding, this.cued, (i) => this.segments.some((s) => s.index === i)))
+    // Deeper only once what sounds is past its own start: sooner, it competes with that start.
+    const current = this.segments[0]
+    const rate = this.output?.ctx.sampleRate
+    const underWay = rendered !== null && !!rate && current?.startFrame != null && current.scheduledEnd !== null && rendered - current.startFrame >= STARTUP_SEC * rate
+    const more = this.warm.deepen(underWay)
+    if (more) more.stream.source.setPlayback?.({ positionSec: more.stream.startFrame / more.track.sampleRate, atMs: performance.now() + EXPECTED_START_MS, playing: true, next: true })
     const filled = this.warm.filledOnce()
     if (filled) filled.stream.source.setPlayback?.({ positionSec: filled.stream.startFrame / filled.track.sampleRate, atMs: performance.now(), playing: false })
     const seg = this.warm.segment
-    const current = this.segments[0]
     if (seg && this.warm.hungry && (!current || current.scheduledEnd !== null)) this.pull(seg)
   }
 
@@ -533,7 +540,7 @@ export class Player {
     this.prefetchNext(out, rendered)
     this.reportPlayhead(out, rendered)
     this.retireFinished(rendered)
-    this.keepWarm()
+    this.keepWarm(rendered)
     this.publish(rendered)
   }
 

@@ -18,6 +18,18 @@ import type { Track } from '../../../../protocol/index.ts'
  * channels that is 2.5 MB of the ledger.
  */
 export const WARM_SEC = 0.4
+/**
+ * The entry after one that sounds is held deeper, once that one is past its
+ * start (Player.keepWarm): a Next places its first WARM_SEC at once, and
+ * the rest of the new track's bytes then have this long to come. With only
+ * WARM_SEC in hand, on a busy machine (bench/sync, 5 pages on 2 cores) the
+ * bytes after it came 250 ms after the read and decoded 230 ms later: the
+ * pages ran dry 0.4 s into the new track, 9-30 underruns a run. At most
+ * NEXT_MAX_BYTES of PCM (0.7 s at 192 kHz × 8 channels; 1.5 s × 24/96
+ * stereo is 1.1 MB).
+ */
+export const NEXT_SEC = 1.5
+const NEXT_MAX_BYTES = 4 * 2 ** 20
 
 /** A queue entry and the track frame its sound would begin at. */
 export interface Cue {
@@ -71,9 +83,15 @@ export function serves(held: Held, trackId: string, fromFrame: number, sampleRat
   return !held.broken && covers(held, trackId, fromFrame, sampleRate)
 }
 
-/** Whether a warm stream has decoded enough: WARM_SEC past where it started, or the whole track. */
-export function warmEnough(startFrame: number, framesDecoded: number, ended: boolean, sampleRate: number): boolean {
-  return ended || framesDecoded - startFrame >= WARM_SEC * sampleRate
+/** Whether a warm stream has decoded enough: `sec` (WARM_SEC) past where it started, or the whole track. */
+export function warmEnough(startFrame: number, framesDecoded: number, ended: boolean, sampleRate: number, sec = WARM_SEC): boolean {
+  return ended || framesDecoded - startFrame >= sec * sampleRate
+}
+
+/** How much of `track` a warm stream holds: WARM_SEC, or for the entry after one well under way, up to NEXT_SEC. */
+export function heldSec(track: Track, deep: boolean): number {
+  if (!deep) return WARM_SEC
+  return Math.max(WARM_SEC, Math.min(NEXT_SEC, NEXT_MAX_BYTES / (track.sampleRate * track.channels * 4)))
 }
 
 /** What the slot reads of a segment (a Segment in the player, a stand-in in tests). */
@@ -105,6 +123,8 @@ export class WarmSlot<S extends WarmSegment> {
   private held: S | null = null
   /** filledOnce() has handed out the held segment. */
   private told = false
+  /** Held to heldSec(…, deep): the entry after a track well under way. */
+  private deep = false
 
   /** `open`: a new segment for an entry (the player's segmentFor, so its source comes from sourceFor). */
   constructor(private readonly open: (entry: WarmEntry) => S) {}
@@ -130,20 +150,37 @@ export class WarmSlot<S extends WarmSegment> {
   }
 
   /**
+   * Holds the segment deeper (heldSec) or not. Returns the held segment when
+   * it had been told filled and now wants more: its source must fetch again.
+   */
+  deepen(on: boolean): S | null {
+    if (on === this.deep) return null
+    this.deep = on
+    const s = this.held
+    if (!on || !s || !this.told || this.full(s)) return null
+    this.told = false
+    return s
+  }
+
+  /**
    * The held segment, once, when it has decoded enough: its source may stop
    * fetching (a swarm source would otherwise keep fetching as if it played).
    */
   filledOnce(): S | null {
     const s = this.held
-    if (!s || this.told || s.error !== null || !warmEnough(s.stream.startFrame, s.stream.framesDecoded, s.stream.ended, s.track.sampleRate)) return null
+    if (!s || this.told || s.error !== null || !this.full(s)) return null
     this.told = true
     return s
   }
 
-  /** Whether the held segment wants more audio decoded (not yet WARM_SEC, nothing in flight). */
+  /** Whether the held segment wants more audio decoded (short of heldSec, nothing in flight). */
   get hungry(): boolean {
     const s = this.held
-    return s !== null && s.error === null && !s.pulling && !warmEnough(s.stream.startFrame, s.stream.framesDecoded, s.stream.ended, s.track.sampleRate)
+    return s !== null && s.error === null && !s.pulling && !this.full(s)
+  }
+
+  private full(s: S): boolean {
+    return warmEnough(s.stream.startFrame, s.stream.framesDecoded, s.stream.ended, s.track.sampleRate, heldSec(s.track, this.deep))
   }
 
   /** The held segment, handed over to be placed at `index`, if it serves a start of `track` at `fromFrame`. */
