@@ -5,6 +5,7 @@
  */
 import Peer from '@thaunknown/simple-peer/lite.js'
 import { parsePeerMessage, PROTOCOL_VERSION, type PeerMessage } from '../../../protocol/index.ts'
+import { connectWithoutStats } from './p2p/simple-peer-compat.ts'
 import { clockSample, type ClockExchange } from './clock-sample.ts'
 import type { ClockPath, ClockPathFactory } from './sync/clock-channel.ts'
 import { ProbeBook } from './sync/probe-book.ts'
@@ -72,6 +73,7 @@ export class PeerLink {
 
   constructor(private readonly opts: PeerLinkOptions) {
     this.peer = new Peer({ initiator: opts.initiator, trickle: true, config: { iceServers: opts.iceServers } })
+    connectWithoutStats(this.peer)
     // Created with the connection, before any offer or answer, at both ends.
     const pc = (this.peer as unknown as { _pc?: RTCPeerConnection })._pc
     this.clockPath =
