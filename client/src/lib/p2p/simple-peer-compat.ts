@@ -3,20 +3,20 @@
  * emits 'connect' only once getStats() reports the selected candidate pair,
  * to fill in `remoteAddress`/`localAddress`; when the report lags the data
  * channel's open, as it usually does in Chromium, it asks again 100 ms
- * later. Every link to the curator and every swarm wire opened ~100 ms after
- * its channel could carry data (a joiner: channel open at 836 ms, link at
- * 936). Nothing here reads those addresses (host candidates are mDNS names
- * anyway), and WebTorrent copes without them ("Sometimes
- * RTCPeerConnection.getStats() doesn't return an ip:port for peers").
+ * later. A joiner's link to the curator opened 30-100 ms after its channel
+ * could carry data (a probe: channel open at 1033 ms, link at 1084; 655 and
+ * 685). Nothing here reads those addresses (host candidates are mDNS names
+ * anyway).
  *
  * So a room link's 'connect' comes as soon as both the ICE connection and
  * the channel are up. The body follows simple-peer's _maybeReady (MIT)
  * without the stats wait and without the bufferedAmountLowThreshold
  * fallback (every browser this runs in, and @roamhq/wrtc, have it).
  *
- * Only for the room's own links, not WebTorrent's wires: with every
- * connection patched, tests/integration/p2p-swarm's origin went over its
- * 1.5× bound in 4 of 15 runs (1.5-1.8×; 0 of 8 without). Not understood.
+ * Only for the room's own links, not WebTorrent's wires (which would cope
+ * without the addresses too): with every connection patched,
+ * tests/integration/p2p-swarm's origin went over its 1.5× bound in 4 of 15
+ * runs (1.5-1.8×; 0 of 8 without). Not understood.
  */
 interface PeerInternals {
   _connected: boolean
