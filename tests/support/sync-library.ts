@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { verbatimFlac } from './flac-writer.ts'
 import { fixtureUrl } from './fixtures.ts'
+import { buildWav } from './library.ts'
 
 export const LONG_RAMP = 'long-ramp-24-96k'
 export const LONG_RAMP_SECONDS = 20
@@ -27,28 +28,8 @@ export async function makeSyncLibrary(seconds = LONG_RAMP_SECONDS): Promise<{ di
  * the pages (bench/sync --library=N).
  */
 export function padLibrary(dir: string, count: number): void {
-  const frames = 4410
-  for (let i = 0; i < count; i++) {
-    const data = Buffer.alloc(frames * 4)
-    for (let f = 0; f < frames; f++) {
-      data.writeInt16LE((i * 7 + f) % 30000, f * 4)
-      data.writeInt16LE(-((i * 7 + f) % 30000), f * 4 + 2)
-    }
-    const head = Buffer.alloc(44)
-    head.write('RIFF', 0)
-    head.writeUInt32LE(36 + data.length, 4)
-    head.write('WAVEfmt ', 8)
-    head.writeUInt32LE(16, 16)
-    head.writeUInt16LE(1, 20) // PCM
-    head.writeUInt16LE(2, 22)
-    head.writeUInt32LE(44100, 24)
-    head.writeUInt32LE(44100 * 4, 28)
-    head.writeUInt16LE(4, 32)
-    head.writeUInt16LE(16, 34)
-    head.write('data', 36)
-    head.writeUInt32LE(data.length, 40)
-    writeFileSync(join(dir, `zz-filler-${String(i).padStart(4, '0')}.wav`), Buffer.concat([head, data]))
-  }
+  // Each seed gives other samples, so every file hashes to a track id of its own.
+  for (let i = 0; i < count; i++) writeFileSync(join(dir, `zz-filler-${String(i).padStart(4, '0')}.wav`), buildWav({ rate: 44100, bits: 16, channels: 2, frames: 4410, seed: i }))
 }
 
 /**
