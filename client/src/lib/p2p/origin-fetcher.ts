@@ -2,13 +2,9 @@
  * Whole pieces from the library origin (`GET /api/stream/:trackId` with a
  * Range), each checked against the torrent's SHA-1 before anyone uses it.
  * Also keeps the measured delivery time that the piece plan needs.
- *
- * SHA-1 from @noble/hashes, not crypto.subtle: the latter is missing at a
- * LAN http:// address (not a secure context), where rooms must still work.
  */
-import { sha1 } from '@noble/hashes/legacy.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
 import { SwarmError } from '../../../../protocol/index.ts'
+import { sha1Hex } from './digest.ts'
 import { pieceBytes, pieceStart, type PieceLayout } from './piece-plan.ts'
 
 /** Before the first measurement: a LAN round trip and ~2 MB/s, so early pieces start promptly. */
@@ -34,7 +30,7 @@ export class OriginFetcher {
     return this.latencyMs + bytes / this.bytesPerMs
   }
 
-  async fetchPiece(layout: PieceLayout, index: number, sha1Hex: string, signal?: AbortSignal): Promise<Uint8Array> {
+  async fetchPiece(layout: PieceLayout, index: number, expectedSha1: string, signal?: AbortSignal): Promise<Uint8Array> {
     const start = pieceStart(layout, index)
     const length = pieceBytes(layout, index)
     const t0 = this.now()
@@ -55,7 +51,7 @@ export class OriginFetcher {
     this.latencyMs += EWMA * (t1 - t0 - this.latencyMs)
     if (t2 > t1) this.bytesPerMs += EWMA * (body.byteLength / Math.max(1, t2 - t0) - this.bytesPerMs)
     if (body.byteLength !== length) throw new SwarmError('origin_corrupt', `piece ${index}: ${body.byteLength} of ${length} bytes`)
-    if (bytesToHex(sha1(body)) !== sha1Hex) throw new SwarmError('origin_corrupt', `piece ${index} fails its hash`)
+    if ((await sha1Hex(body)) !== expectedSha1) throw new SwarmError('origin_corrupt', `piece ${index} fails its hash`)
     return body
   }
 }

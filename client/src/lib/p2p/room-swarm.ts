@@ -6,7 +6,6 @@
  * its room plays now and next (swarm-window.ts), so the tracker answers for
  * them and nothing else.
  */
-import { bytesToHex } from '@noble/hashes/utils.js'
 import parseTorrent from 'parse-torrent'
 import { SWARM_ERRORS, TORRENT_PATH_PREFIX, TRACKER_PATH, type LocalTrack, type Track } from '../../../../protocol/index.ts'
 import type { ByteSource } from '../player/byte-source.ts'
@@ -14,8 +13,8 @@ import type { RoomSession } from '../room-session.svelte.ts'
 import { settings } from '../settings.svelte.ts'
 import type { SignalClient } from '../signal-client.svelte.ts'
 import { roomTrack } from '../tracks.ts'
-import { Sha256 } from '../../../../workers/decoder/sha256.ts'
 import { idbCacheStorage } from './cache-storage.ts'
+import { sha256Hex } from './digest.ts'
 import { localTrack } from './local-file.ts'
 import { LazySwarm } from './lazy-swarm.ts'
 import { SwarmByteSource } from './swarm-byte-source.ts'
@@ -27,18 +26,6 @@ import { buildTrackTorrent } from './track-torrent.ts'
 let pageCache: TrackCache | undefined
 export function trackCache(): TrackCache {
   return (pageCache ??= new TrackCache(idbCacheStorage(), () => cacheSettings(settings), Date.now, sha256Hex))
-}
-
-/**
- * Whole tracks are hashed on their way into and out of the cache: tens of
- * MB, hundreds of ms of main thread in JS, which stalls playback on a busy
- * machine. WebCrypto hashes off the main thread; a LAN address (not a secure
- * context) has none and falls back to JS.
- */
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  if (!globalThis.crypto?.subtle) return new Sha256().update(bytes).digestHex()
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
-  return bytesToHex(digest)
 }
 
 export interface RoomSwarmOptions {

@@ -12,10 +12,9 @@
  * request reservations is also what keeps a piece reserved by a departed peer
  * from blocking its fallback (webtorrent#1666).
  */
-import { sha1 } from '@noble/hashes/legacy.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
 import type WebTorrent from 'webtorrent'
 import { ORIGIN_INTENT_EXTENSION, ORIGIN_INTENT_TTL_MS, type ByteOrigin } from '../../../../protocol/index.ts'
+import { sha1Hex } from './digest.ts'
 import { originIntentExtension, type ExtensionConstructor, type OriginIntentHandler } from './origin-intent.ts'
 import { PieceBlame } from './piece-blame.ts'
 import { ownerOf, pieceBytes, pieceLayout, type PieceLayout } from './piece-plan.ts'
@@ -152,7 +151,8 @@ export class TorrentPieces {
    */
   async inject(index: number, bytes: Uint8Array, from: 'origin' | 'cache'): Promise<boolean> {
     if (this.destroyed || this.has(index)) return false
-    if (bytes.byteLength !== pieceBytes(this.layout, index) || bytesToHex(sha1(bytes)) !== this.meta.pieceHashes[index]) return false
+    if (bytes.byteLength !== pieceBytes(this.layout, index) || (await sha1Hex(bytes)) !== this.meta.pieceHashes[index]) return false
+    if (this.destroyed || this.has(index)) return false
     await new Promise<void>((resolve, reject) => this.torrent.store.put(index, bytes, (err) => (err ? reject(err) : resolve())))
     // A peer may have completed it while the store was writing.
     if (this.destroyed || this.has(index)) return false
