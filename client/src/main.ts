@@ -20,6 +20,7 @@ import { fetchTracks } from './lib/tracks.ts'
 // fresh profile's IndexedDB took 200-340 ms to answer, on a joiner's way to
 // the file's head (a probe on bench/sync's room).
 if (location.pathname.startsWith('/room/')) {
+  performance.mark('aula:boot')
   void iceServers()
   void fetchTracks().catch(() => {})
   startClockWorker()

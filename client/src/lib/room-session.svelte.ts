@@ -61,6 +61,7 @@ export class RoomSession {
     req: { name: string; visibility: 'public' | 'invite'; maxListeners: number; displayName: string },
   ): Promise<RoomSession | ProtocolError> {
     startClockWorker()
+    performance.mark('aula:join-sent')
     const [ice, reply] = await Promise.all([iceServers(), client.request({ type: 'room.create', ...req })])
     if (!reply.ok) return reply.error
     const session = new RoomSession(client, reply.room.id)
@@ -77,6 +78,7 @@ export class RoomSession {
     session.lurker = req.lurker
     // The clock worker loads while the join is answered; neither waits on the other.
     startClockWorker()
+    performance.mark('aula:join-sent')
     const [ice, reply] = await Promise.all([iceServers(), client.request({ type: 'room.join', ...req })])
     session.accept(reply, ice)
     if (session.status === 'joined') onJoined?.(session)

@@ -37,6 +37,7 @@ export class SignalClient {
     const opts = { auth: { v: PROTOCOL_VERSION }, transports: ['websocket', 'polling'] }
     this.socket = url ? io(url, opts) : io(opts)
     this.socket.on('connect', () => {
+      performance.mark('aula:connected')
       this.connected = true
       if (this.wasConnected) for (const hook of this.reconnectHooks) hook()
       this.wasConnected = true
