@@ -67,19 +67,6 @@ const NEXT_SOON_SEC = 10
 const FRESH_OUTPUT_SEC = 0.5
 /** A node must start at least this far after the current render quantum. */
 const GUARD_FRAMES = 256
-/**
- * Where a correction may take nodes back from (shiftTimeline): past the
- * device buffer the audio thread renders in one go too. Headless Chromium
- * moves currentTime by whole callbacks (with the 'playback' hint, 2048
- * frames at 96 kHz, 4096 at 192 kHz; baseLatency is one; a probe), so a node
- * starting GUARD_FRAMES past it may already be sounding, and taken back it is
- * cut mid-way: handoff-choice once heard 4.34 ms of silence after a
- * correction, maybe so. Starts keep GUARD_FRAMES: two callbacks there cut a
- * warm start's opening on a busy page (prepare.test, 4 runs of 5).
- */
-function withdrawableFrom(ctx: AudioContext): number {
-  return frameAtOrAfter(ctx.currentTime, ctx.sampleRate) + GUARD_FRAMES + Math.ceil((ctx.baseLatency || 0) * ctx.sampleRate)
-}
 const DRIFT_CHECK_MS = 250
 /** How long after a start the drift corrector settles it at a finer tolerance, once (DriftOptions.settleFrames). */
 const SETTLE_MS = 10_000
@@ -542,7 +529,7 @@ export class Player {
         const ideal = this.place.frameOf(seg.index, out)
         if (ideal !== null && Number.isFinite(ideal)) seg.startFrame = Math.round(ideal)
       } else if (this.place && seg === this.segments[0] && out.ctx.currentTime < FRESH_OUTPUT_SEC) {
-        this.followFreshOutput(seg, this.place, out)
+        this.followFreshOutput(seg, this.place, out, now)
       }
       const first = seg.scheduledEnd === null
       // A track starts sounding only with some audio in hand: starting on a
@@ -575,7 +562,7 @@ export class Player {
    * corrections (~1.5 s) to mend it. Its first moments are followed at once,
    * in one step from the next node on, as before sounding.
    */
-  private followFreshOutput(seg: Segment, place: Placement, out: AudioOutput): void {
+  private followFreshOutput(seg: Segment, place: Placement, out: AudioOutput, now: number): void {
     const ideal = place.frameOf(seg.index, out)
     if (ideal === null || !Number.isFinite(ideal) || seg.startFrame === null) return
     const delta = Math.round(ideal) - seg.startFrame
@@ -583,7 +570,7 @@ export class Player {
     // Not a young clock estimate's noise, though (see Placement.uncertaintyMs).
     if (Math.abs(delta) <= Math.max(toleranceFrames(this.syncToleranceMs(), rate), (place.uncertaintyMs() * rate) / 1000)) return
     this.corrections = this.corrections + 1
-    this.shiftTimeline(delta, withdrawableFrom(out.ctx))
+    this.shiftTimeline(delta, now)
   }
 
   /** Moves every placed segment by `delta` frames; what is not sounding by `now` is taken back, to be placed anew. */
@@ -646,7 +633,7 @@ export class Player {
     const delta = c.kind === 'drop' ? -c.frames : c.frames
     // Heard from the next node on, not after the SCHEDULE_AHEAD_SEC already
     // handed to Web Audio: what is not sounding yet is taken back and placed anew.
-    const now = withdrawableFrom(out.ctx)
+    const now = frameAtOrAfter(out.ctx.currentTime, rate) + GUARD_FRAMES
     const horizon = now + Math.round(SCHEDULE_AHEAD_SEC * rate)
     this.shiftTimeline(delta, now)
     for (const s of this.segments) {
