@@ -61,7 +61,6 @@ export class RoomSession {
     req: { name: string; visibility: 'public' | 'invite'; maxListeners: number; displayName: string },
   ): Promise<RoomSession | ProtocolError> {
     startClockWorker()
-    performance.mark('aula:join-sent')
     const [ice, reply] = await Promise.all([iceServers(), client.request({ type: 'room.create', ...req })])
     if (!reply.ok) return reply.error
     const session = new RoomSession(client, reply.room.id)
