@@ -410,13 +410,13 @@ export class Player {
   }
 
   /**
-   * Keeps the entry that plays next warm. It is filled once the track before
-   * it sounds (never competing with a start), whatever that track's decoded
-   * window: a room's swarm delivers pieces as they fall due, so the window
-   * ahead of the play head stays under a second and never "full". Filled,
-   * its source hears that nothing more is due until it starts. Once what
-   * sounds is past its start, it is filled deeper (heldSec), and its source
-   * hears it is due again.
+   * Keeps the entry that plays next warm. It is opened once the track
+   * before it has sounded STARTUP_SEC here (sooner when that track ends
+   * soon), and filled then, whatever that track's decoded window: a room's
+   * swarm delivers pieces as they fall due, so the window ahead of the play
+   * head stays under a second and never "full". Filled, its source hears
+   * that nothing more is due until it starts. From STARTUP_SEC on it is
+   * filled deeper (heldSec), and its source hears it is due again.
    */
   private keepWarm(rendered: number | null = null): void {
     const sounding = this.status === 'idle' ? null : (this.segments[0]?.index ?? null)
