@@ -9,21 +9,26 @@
  * stands in.
  */
 import { sha1 } from '@noble/hashes/legacy.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import { Sha256 } from '../../../../workers/decoder/sha256.ts'
 
-const subtle = (): SubtleCrypto | undefined => globalThis.crypto?.subtle
+const JS: Record<string, (d: Uint8Array) => Uint8Array> = { 'sha-1': sha1, sha1, 'sha-256': sha256, sha256 }
+
+/** `algo` as WebCrypto names it (any case); without WebCrypto, SHA-1 or SHA-256 only. */
+export async function digest(algo: string, bytes: Uint8Array): Promise<Uint8Array> {
+  const subtle = globalThis.crypto?.subtle
+  if (subtle) return new Uint8Array(await subtle.digest(algo, bytes as Uint8Array<ArrayBuffer>))
+  const fn = JS[algo.toLowerCase()]
+  if (!fn) throw new Error(`no ${algo} without WebCrypto`)
+  return fn(bytes)
+}
 
 /** A torrent piece's SHA-1. */
 export async function sha1Hex(bytes: Uint8Array): Promise<string> {
-  const s = subtle()
-  if (!s) return bytesToHex(sha1(bytes))
-  return bytesToHex(new Uint8Array(await s.digest('SHA-1', bytes as Uint8Array<ArrayBuffer>)))
+  return bytesToHex(await digest('SHA-1', bytes))
 }
 
 /** A whole track's SHA-256 (tens of MB on its way into or out of the cache). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const s = subtle()
-  if (!s) return new Sha256().update(bytes).digestHex()
-  return bytesToHex(new Uint8Array(await s.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)))
+  return bytesToHex(await digest('SHA-256', bytes))
 }

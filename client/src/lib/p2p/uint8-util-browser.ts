@@ -8,7 +8,7 @@
  *   a secure context) does not have: parsing a torrent and verifying every
  *   piece throw, so P2P silently never starts (SwarmByteSource then falls
  *   back to the origin alone). Here: crypto.subtle when present, else
- *   @noble/hashes (SHA-1 and SHA-256, the two WebTorrent asks for).
+ *   @noble/hashes (SHA-1 and SHA-256, the two WebTorrent asks for; digest.ts).
  * - `arr2hex` is `data.toHex()`: webtorrent 2.8 passes it hex *strings*
  *   (see webtorrent-compat.ts), and Uint8Array.prototype.toHex exists only in
  *   Chromium 140+, Firefox 133+, Safari 18.2+. Here: strings pass through,
@@ -17,11 +17,10 @@
  *
  * Everything else is re-exported unchanged.
  */
-import { sha1 } from '@noble/hashes/legacy.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 // A file path, not the package name: the alias points the name here, and the
 // package's exports map does not expose its browser build by subpath.
 import * as real from '../../../../node_modules/uint8-util/dist/src/browser.js'
+import { digest } from './digest.ts'
 
 export * from '../../../../node_modules/uint8-util/dist/src/browser.js'
 
@@ -49,17 +48,7 @@ export function base2arr(str: string): Uint8Array {
   return Uint8Array.from(atob(str), (c) => c.charCodeAt(0))
 }
 
-const NOBLE: Record<string, (d: Uint8Array) => Uint8Array> = { 'sha-1': sha1, sha1, 'sha-256': sha256, sha256 }
-
 export async function hash(data: Uint8Array | string, format?: 'hex' | 'base64', algo = 'sha-1'): Promise<Uint8Array | string> {
-  const bytes = typeof data === 'string' ? real.text2arr(data) : data
-  const subtle = globalThis.crypto?.subtle
-  let out: Uint8Array
-  if (subtle) out = new Uint8Array(await subtle.digest(algo, bytes as Uint8Array<ArrayBuffer>))
-  else {
-    const fn = NOBLE[algo.toLowerCase()]
-    if (!fn) throw new Error(`no ${algo} without WebCrypto`)
-    out = fn(bytes)
-  }
+  const out = await digest(algo, typeof data === 'string' ? real.text2arr(data) : data)
   return format === 'hex' ? arr2hex(out) : format === 'base64' ? arr2base(out) : out
 }
