@@ -517,7 +517,7 @@ export class Player {
         // (and one under syncTolerance is never made).
         const ideal = this.place.frameOf(seg.index, out)
         if (ideal !== null && Number.isFinite(ideal)) seg.startFrame = Math.round(ideal)
-      } else if (this.place && seg === this.segments[0] && out.ctx.currentTime < FRESH_OUTPUT_SEC) {
+      } else if (this.place && seg === this.segments[0] && out.ctx.currentTime < FRESH_OUTPUT_SEC && this.endingAt === null) {
         this.followFreshOutput(seg, this.place, out, now)
       }
       const first = seg.scheduledEnd === null
@@ -595,7 +595,10 @@ export class Player {
   /** Following: compare where we are with where we belong; correct by whole frames. */
   private keepInStep(out: AudioOutput): void {
     const seg = this.segments[0]
-    if (!this.place || !seg || seg.startFrame === null) return
+    // A stop is due on a context frame (stopAt) that was its track frame: a
+    // correction now would move the sound's last frame by its size, and the
+    // resume, placed on the paused frame, would skip or repeat that many.
+    if (!this.place || !seg || seg.startFrame === null || this.endingAt !== null) return
     const t = performance.now()
     if (t - this.lastDriftCheck < DRIFT_CHECK_MS) return
     this.lastDriftCheck = t
