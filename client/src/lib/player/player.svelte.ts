@@ -61,6 +61,8 @@ const START_BUFFER_SEC = 0.3
  */
 const START_BYTES_EARLY_SEC = 1
 const STARTUP_SEC = 3
+/** A track with less than this left to play has the entry after it held warm at once (keepWarm). */
+const NEXT_SOON_SEC = 10
 /** An output younger than this (context time) is followed at once (followFreshOutput). */
 const FRESH_OUTPUT_SEC = 0.5
 /** A node must start at least this far after the current render quantum. */
@@ -408,21 +410,30 @@ export class Player {
   }
 
   /**
-   * Keeps the entry that plays next warm. It is filled once the track before
-   * it sounds (never competing with a start), whatever that track's decoded
-   * window: a room's swarm delivers pieces as they fall due, so the window
-   * ahead of the play head stays under a second and never "full". Filled,
-   * its source hears that nothing more is due until it starts. Once what
-   * sounds is past its start, it is filled deeper (heldSec), and its source
-   * hears it is due again.
+   * Keeps the entry that plays next warm. It is opened once the track
+   * before it has sounded STARTUP_SEC here (sooner when that track ends
+   * soon), and filled then, whatever that track's decoded window: a room's
+   * swarm delivers pieces as they fall due, so the window ahead of the play
+   * head stays under a second and never "full". Filled, its source hears
+   * that nothing more is due until it starts. From STARTUP_SEC on it is
+   * filled deeper (heldSec), and its source hears it is due again.
    */
   private keepWarm(rendered: number | null = null): void {
     const sounding = this.status === 'idle' ? null : (this.segments[0]?.index ?? null)
-    this.warm.keep(warmEntry(this.queue, sounding, this.cued, (i) => this.segments.some((s) => s.index === i)))
-    // Deeper only once what sounds is past its own start: sooner, it competes with that start.
     const current = this.segments[0]
     const rate = this.output?.ctx.sampleRate
-    const underWay = rendered !== null && !!rate && current?.startFrame != null && current.scheduledEnd !== null && rendered - current.startFrame >= STARTUP_SEC * rate
+    // Seconds of `current` heard so far, from where its sound began (a join's is mid-track).
+    const heard = rendered !== null && !!rate && current?.startFrame != null && current.scheduledEnd !== null ? (rendered - current.startFrame) / rate - current.stream.startFrame / current.track.sampleRate : null
+    const underWay = heard !== null && heard >= STARTUP_SEC
+    // A start's own bytes come first: the entry after it is taken up once it
+    // is under way, or at once when it ends soon (a gapless successor must
+    // be in hand). A mid-track joiner asked for 0.6 MB of the next track as
+    // it first sounded, while its own bytes were thinnest (a probe of
+    // bench/sync's room); then 15 underruns in its next 2.7 s.
+    const endsSoon = !!current && current.track.durationSec - current.stream.startFrame / current.track.sampleRate - (heard ?? 0) < NEXT_SOON_SEC
+    const waitForStart = sounding !== null && this.cued === null && !underWay && !endsSoon
+    this.warm.keep(waitForStart ? null : warmEntry(this.queue, sounding, this.cued, (i) => this.segments.some((s) => s.index === i)))
+    // Deeper only once what sounds is past its own start: sooner, it competes with that start.
     const more = this.warm.deepen(underWay)
     if (more) more.stream.source.setPlayback?.({ positionSec: more.stream.startFrame / more.track.sampleRate, atMs: performance.now() + EXPECTED_START_MS, playing: true, next: true })
     const filled = this.warm.filledOnce()
