@@ -531,13 +531,19 @@ export class RoomPlayback {
   /** A pause whose moment is still ahead: the sound stops on its frame, then the paused point is cued (held warm for Play). */
   private stopAtPause(a: AnchorMessage): boolean {
     const now = this.curatorNow()
-    if (now === null || a.atCuratorTime <= now) return false
     const queue = this.queue
-    return this.player.stopAt(a.index, a.positionFrames, () => {
-      if (this.destroyed || !sameState(a, this.anchor)) return
-      this.player.stopAndCue(queue, a.index, a.positionFrames)
-      if (!this.anchorMine) this.watchCue(a)
-    })
+    const onFrame =
+      now !== null &&
+      a.atCuratorTime > now &&
+      this.player.stopAt(a.index, a.positionFrames, () => {
+        if (this.destroyed || !sameState(a, this.anchor)) return
+        this.player.stopAndCue(queue, a.index, a.positionFrames)
+        if (!this.anchorMine) this.watchCue(a)
+      })
+    // Stopped at once instead, past the paused frame: a resume repeats what
+    // was heard since. Marked, so a test that sees it can say so.
+    if (!onFrame && this.player.status === 'playing') performance.mark('aula:pause-late', { detail: { lateMs: now === null ? null : now - a.atCuratorTime } })
+    return onFrame
   }
 
   private toLocal(curatorMs: number): number | null {
