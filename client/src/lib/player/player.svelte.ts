@@ -62,7 +62,9 @@ const START_BUFFER_SEC = 0.3
 const START_BYTES_EARLY_SEC = 1
 const STARTUP_SEC = 3
 /** A track with less than this left to play has the entry after it held warm at once (keepWarm). */
-const NEXT_SOON_SEC = 10
+const NEXT_SOON_SEC = 4
+/** Otherwise, not before the track has this much decoded ahead (or 80 % of its buffer strategy's target, if less). */
+const NEXT_AHEAD_SEC = 3
 /** An output younger than this (context time) is followed at once (followFreshOutput). */
 const FRESH_OUTPUT_SEC = 0.5
 /** A node must start at least this far after the current render quantum. */
@@ -411,8 +413,8 @@ export class Player {
 
   /**
    * Keeps the entry that plays next warm. It is opened once the track
-   * before it has sounded STARTUP_SEC here (sooner when that track ends
-   * soon), and filled then, whatever that track's decoded window: a room's
+   * before it has sounded STARTUP_SEC here with NEXT_AHEAD_SEC decoded
+   * ahead (sooner when that track ends soon), and filled then, whatever that track's decoded window: a room's
    * swarm delivers pieces as they fall due, so the window ahead of the play
    * head stays under a second and never "full". Filled, its source hears
    * that nothing more is due until it starts. From STARTUP_SEC on it is
@@ -422,17 +424,25 @@ export class Player {
     const sounding = this.status === 'idle' ? null : (this.segments[0]?.index ?? null)
     const current = this.segments[0]
     const rate = this.output?.ctx.sampleRate
-    // Seconds of `current` heard so far, from where its sound began (a join's is mid-track).
-    const heard = rendered !== null && !!rate && current?.startFrame != null && current.scheduledEnd !== null ? (rendered - current.startFrame) / rate - current.stream.startFrame / current.track.sampleRate : null
+    // Seconds of `current` heard here so far, and left to play.
+    const isSounding = rendered !== null && !!rate && current?.startFrame != null && current.soundedFrom !== null
+    const heard = isSounding ? (rendered - current.soundedFrom!) / rate : null
+    const left = isSounding ? current.track.durationSec - (rendered - current.startFrame!) / rate : null
     const underWay = heard !== null && heard >= STARTUP_SEC
     // A start's own bytes come first: the entry after it is taken up once it
-    // is under way, or at once when it ends soon (a gapless successor must
-    // be in hand). A mid-track joiner asked for 0.6 MB of the next track as
-    // it first sounded, while its own bytes were thinnest (a probe of
-    // bench/sync's room); then 15 underruns in its next 2.7 s.
-    const endsSoon = !!current && current.track.durationSec - current.stream.startFrame / current.track.sampleRate - (heard ?? 0) < NEXT_SOON_SEC
-    const waitForStart = sounding !== null && this.cued === null && !underWay && !endsSoon
-    this.warm.keep(waitForStart ? null : warmEntry(this.queue, sounding, this.cued, (i) => this.segments.some((s) => s.index === i)))
+    // is under way with seconds decoded ahead, or at once when it ends soon
+    // (a gapless successor must be in hand), and then kept. A mid-track
+    // joiner asked for 0.6 MB of the next track as it first sounded, while
+    // its own bytes were thinnest: 15 underruns in its next 2.7 s (a probe of
+    // bench/sync's room). Taken up at 3 s heard, with ~1 s decoded ahead, it
+    // still ran dry 5-19 times in 3 of 7 sync.test runs.
+    const endsSoon = left !== null && left < NEXT_SOON_SEC
+    const aheadSec = current?.decodedUntil != null && rendered !== null && !!rate ? (current.decodedUntil - rendered) / rate : 0
+    const inHand = !!current && (current.stream.ended || aheadSec >= Math.min(NEXT_AHEAD_SEC, 0.8 * (decodeAheadFrames(this.strategy(), current.track.sampleRate, current.track.channels) / current.track.sampleRate)))
+    const want = warmEntry(this.queue, sounding, this.cued, (i) => this.segments.some((s) => s.index === i))
+    const held = want !== null && this.warm.segment?.index === want.index
+    const waitForStart = sounding !== null && this.cued === null && !held && !endsSoon && !(underWay && inHand)
+    this.warm.keep(waitForStart ? null : want)
     // Deeper only once what sounds is past its own start: sooner, it competes with that start.
     const more = this.warm.deepen(underWay)
     if (more) more.stream.source.setPlayback?.({ positionSec: more.stream.startFrame / more.track.sampleRate, atMs: performance.now() + EXPECTED_START_MS, playing: true, next: true })

@@ -38,6 +38,8 @@ export class Segment {
   scheduledFrames = 0
   /** Context frame just after the last node handed to Web Audio; null before the first. */
   scheduledEnd: number | null = null
+  /** Context frame its first node began sounding at; null before it. */
+  soundedFrom: number | null = null
   pulling = false
   error: Error | null = null
   /** Context frame its sound ends at (endAt), or null: until the track's end. */
@@ -187,6 +189,7 @@ export class Segment {
       node.disconnect()
     }
     this.nodes.set(node, { at: frame, lead, trackFrame })
+    this.soundedFrom ??= frame
     node.start(exactWhen(frame - lead, ctx.sampleRate))
     this.scheduledEnd = frame + audio.length
   }
