@@ -9,6 +9,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { PcmChunk } from '../../protocol/index.ts'
 import { PcmLedger } from '../../client/src/lib/player/buffer-budget.ts'
+import { START_GUARD_FRAMES } from '../../client/src/lib/player/frame-time.ts'
 import { Segment } from '../../client/src/lib/player/segment.ts'
 import type { TrackStream } from '../../client/src/lib/player/track-stream.ts'
 
@@ -45,7 +46,8 @@ class FakeNode {
   connect(): void {}
   disconnect(): void {}
   start(when: number): void {
-    this.when = when
+    // As Web Audio does: a start already past begins at once, whole.
+    this.when = Math.max(when, renderedFrame / RATE)
   }
   stop(when?: number): void {
     if (when === undefined) this.stopped = true
@@ -53,7 +55,15 @@ class FakeNode {
   }
 }
 ;(globalThis as unknown as { AudioBufferSourceNode: unknown }).AudioBufferSourceNode = FakeNode
-const ctx = { sampleRate: RATE, createBuffer: (channels: number, length: number) => new FakeBuffer(channels, length) } as unknown as AudioContext
+/** The frame the context has rendered to (its currentTime); where it starts, a node at frame 0 is still ahead. */
+let renderedFrame = -START_GUARD_FRAMES
+const ctx = {
+  sampleRate: RATE,
+  get currentTime() {
+    return renderedFrame / RATE
+  },
+  createBuffer: (channels: number, length: number) => new FakeBuffer(channels, length),
+} as unknown as AudioContext
 const dest = {} as AudioNode
 
 /** Track frame f carries the value f (one channel). */
@@ -140,6 +150,29 @@ for (const when of ['after', 'before'] as const) {
     }
   })
 }
+
+test('a node whose time passed while the page was busy starts cut, on its frame, not late and whole', () => {
+  const start = 1000
+  const seg = placedSegment(start)
+  seg.schedule(ctx, dest, start, start + 1) // the first node: track frames 0-16383
+  // The page read the clock (now), then stalled while the context went on
+  // 1000 frames past where the second node begins.
+  const now = start + 16384 - 100
+  renderedFrame = start + 16384 + 1000
+  try {
+    const r = seg.schedule(ctx, dest, now, now + 6 * 8192)
+    const cut = 1000 + START_GUARD_FRAMES
+    // Each frame on its own context frame (output() throws where two nodes overlap); the late ones never sound.
+    const heard = output(start, start + 6 * 8192)
+    for (let f = 0; f < 6 * 8192; f++) {
+      const want = f >= 16384 && f < 16384 + cut ? NaN : f
+      if (!Object.is(heard[f], want)) assert.unreachable(`track frame ${f}: heard ${heard[f]}, expected ${want}`)
+    }
+    assert.is(r.late, cut, 'the cut frames count as late (an underrun)')
+  } finally {
+    renderedFrame = -START_GUARD_FRAMES
+  }
+})
 
 test('withdrawing with nothing past `from` changes nothing', () => {
   const seg = placedSegment(0)

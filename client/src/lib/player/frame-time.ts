@@ -24,6 +24,13 @@ export function exactLead(frame: number, sampleRate: number, max = 4096): number
   throw new RangeError(`no exact frame within ${max} before ${frame} at ${sampleRate} Hz`)
 }
 
+/**
+ * A node must start at least this far after the frame `currentTime` reads:
+ * Chromium renders a device callback's quanta in a burst, and `currentTime`
+ * moves by whole callbacks, so a start this close still lands on its frame.
+ */
+export const START_GUARD_FRAMES = 256
+
 /** The first whole frame at or after a context time. */
 export function frameAtOrAfter(timeSec: number, sampleRate: number): number {
   return Math.ceil(timeSec * sampleRate - 1e-6)

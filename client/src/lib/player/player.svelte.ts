@@ -17,7 +17,7 @@ import { trackFrames } from '../sync/timeline.ts'
 import { openOutput, outputDeviceRate, type AudioOutput } from './audio-output.ts'
 import { decodeAheadFrames, PcmLedger, type BufferStrategy } from './buffer-budget.ts'
 import { HttpByteSource, type ByteSource } from './byte-source.ts'
-import { frameAtOrAfter } from './frame-time.ts'
+import { frameAtOrAfter, START_GUARD_FRAMES } from './frame-time.ts'
 import { ExpectedSource } from './expected-source.ts'
 import { Segment } from './segment.ts'
 import { TrackStream } from './track-stream.ts'
@@ -67,8 +67,12 @@ const NEXT_SOON_SEC = 4
 const NEXT_AHEAD_SEC = 3
 /** An output younger than this (context time) is followed at once (followFreshOutput). */
 const FRESH_OUTPUT_SEC = 0.5
-/** A node must start at least this far after the current render quantum. */
-const GUARD_FRAMES = 256
+/**
+ * A drift correction is heard from the first node starting this far past
+ * the frame sounding now: its nodes are taken back and made again in one
+ * go, which on a busy page outlasted a start only START_GUARD_FRAMES ahead.
+ */
+const CORRECTION_LEAD_SEC = 0.2
 const DRIFT_CHECK_MS = 250
 /** How long after a start the drift corrector settles it at a finer tolerance, once (DriftOptions.settleFrames). */
 const SETTLE_MS = 10_000
@@ -224,7 +228,7 @@ export class Player {
     const rate = out.ctx.sampleRate
     const end = seg.startFrame! + frame
     const rendered = frameAtOrAfter(out.ctx.currentTime, rate)
-    if (end <= rendered + GUARD_FRAMES) return false
+    if (end <= rendered + START_GUARD_FRAMES) return false
     this.endingAt = end
     for (const s of this.segments) s.endAt(out.ctx, end)
     const generation = this.generation
@@ -524,7 +528,7 @@ export class Player {
     out.clock.sample()
     const rate = out.ctx.sampleRate
     const rendered = frameAtOrAfter(out.ctx.currentTime, rate)
-    const now = rendered + GUARD_FRAMES
+    const now = rendered + START_GUARD_FRAMES
     const horizon = now + Math.round(SCHEDULE_AHEAD_SEC * rate)
 
     for (const seg of this.segments) {
@@ -644,11 +648,11 @@ export class Player {
       return
     }
     const delta = c.kind === 'drop' ? -c.frames : c.frames
-    // Heard from the next node on, not after the SCHEDULE_AHEAD_SEC already
-    // handed to Web Audio: what is not sounding yet is taken back and placed anew.
-    const now = frameAtOrAfter(out.ctx.currentTime, rate) + GUARD_FRAMES
+    // Heard from a node a moment ahead, not after the SCHEDULE_AHEAD_SEC
+    // already handed to Web Audio: what starts from there is taken back and placed anew.
+    const now = frameAtOrAfter(out.ctx.currentTime, rate) + START_GUARD_FRAMES
     const horizon = now + Math.round(SCHEDULE_AHEAD_SEC * rate)
-    this.shiftTimeline(delta, now)
+    this.shiftTimeline(delta, now + Math.round(CORRECTION_LEAD_SEC * rate))
     for (const s of this.segments) {
       if (s.scheduledEnd === null) continue
       const r = s.schedule(out.ctx, out.master, now, horizon)

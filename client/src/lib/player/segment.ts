@@ -6,7 +6,7 @@
  * missing or extra sample.
  */
 import type { PcmChunk } from '../../../../protocol/index.ts'
-import { exactLead, exactWhen } from './frame-time.ts'
+import { exactLead, exactWhen, frameAtOrAfter, START_GUARD_FRAMES } from './frame-time.ts'
 import type { PcmLedger } from './buffer-budget.ts'
 import type { TrackStream } from './track-stream.ts'
 
@@ -127,7 +127,8 @@ export class Segment {
       const buffer = ctx.createBuffer(channels, frames - skip, ctx.sampleRate)
       copyGroup(group, buffer, skip)
       this.ledger.release(whole * channels * 4)
-      this.play(ctx, dest, buffer, at + skip, first.startFrame + skip)
+      const cut = this.play(ctx, dest, buffer, at + skip, first.startFrame + skip)
+      if (end !== null) result.late += cut
     }
     return result
   }
@@ -175,9 +176,28 @@ export class Segment {
     for (const [node, n] of this.nodes) if (n.at - n.lead < end) node.stop(exactWhen(end, ctx.sampleRate))
   }
 
-  private play(ctx: AudioContext, dest: AudioNode, audio: AudioBuffer, frame: number, trackFrame: number | null): void {
+  /**
+   * Starts `audio` on context frame `frame`, or the part of it still ahead:
+   * returns how many of its first frames were cut because their time had
+   * passed. A node started late sounds whole, at once: a silence as long as
+   * it was late, then that much of it over the next node (a page busy for
+   * 12 ms between reading the clock and here, redoing a drift correction's
+   * nodes: 12.5 ms of silence and 1199 frames played over others, in
+   * handoff-choice).
+   */
+  private play(ctx: AudioContext, dest: AudioNode, audio: AudioBuffer, frame: number, trackFrame: number | null): number {
+    const rate = ctx.sampleRate
+    const floor = frameAtOrAfter(ctx.currentTime, rate) + START_GUARD_FRAMES
+    let cut = Math.max(0, floor - frame)
+    while (cut < audio.length && frame + cut - exactLead(frame + cut, rate) < floor) cut++
+    if (cut >= audio.length) return audio.length
+    if (cut > 0) {
+      audio = tail(ctx, audio, cut)
+      frame += cut
+      if (trackFrame !== null) trackFrame += cut
+    }
     // Start on a frame Chromium reads back exactly, a few zeros early if need be (frame-time.ts).
-    const lead = exactLead(frame, ctx.sampleRate)
+    const lead = exactLead(frame, rate)
     const buffer = lead === 0 ? audio : padFront(ctx, audio, lead)
     const node = new AudioBufferSourceNode(ctx, { buffer })
     node.connect(dest)
@@ -190,8 +210,9 @@ export class Segment {
     }
     this.nodes.set(node, { at: frame, lead, trackFrame })
     this.soundedFrom ??= frame
-    node.start(exactWhen(frame - lead, ctx.sampleRate))
+    node.start(exactWhen(frame - lead, rate))
     this.scheduledEnd = frame + audio.length
+    return cut
   }
 
   /** Stops every node and drops pending audio. Idempotent. */
@@ -252,6 +273,13 @@ function repeatFrames(ctx: AudioContext, group: readonly PcmChunk[], count: numb
     for (let i = 0; i < count; i++) out[i] = src[Math.min(i, src.length - 1)]!
   }
   return buffer
+}
+
+/** `audio` without its first `count` frames. */
+function tail(ctx: AudioContext, audio: AudioBuffer, count: number): AudioBuffer {
+  const out = ctx.createBuffer(audio.numberOfChannels, audio.length - count, ctx.sampleRate)
+  for (let ch = 0; ch < audio.numberOfChannels; ch++) out.copyToChannel(audio.getChannelData(ch).subarray(count), ch)
+  return out
 }
 
 /** `audio` with `count` frames of silence in front. */
