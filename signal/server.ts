@@ -24,6 +24,12 @@ import { TrackTorrents } from './swarm/track-torrents.ts'
 import { mountTracker } from './tracker.ts'
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './socket-events.ts'
 
+/**
+ * The library's first tracks whose torrents are built at start (TrackTorrents.warmUp):
+ * all of a demo or a small library, a few KB each; a big one's others on request.
+ */
+const TORRENTS_AHEAD = 200
+
 export interface AulaServer {
   url: string
   port: number
@@ -49,7 +55,8 @@ export async function startServer(config: Config, log: Logger = rootLog): Promis
   const tracker = mountTracker(http, { allowInfoHash: (h) => swarms.allows(h), log: log.child({ mod: 'tracker' }) })
 
   const library$ = libraryRoutes(library, log.child({ mod: 'library' }), (trackId, bytes) => metrics.originBytes.inc({ track: trackId }, bytes))
-  const torrents$ = torrentRoutes(new TrackTorrents(library), log.child({ mod: 'torrents' }))
+  const torrents = new TrackTorrents(library)
+  const torrents$ = torrentRoutes(torrents, log.child({ mod: 'torrents' }))
   const clientConfig = JSON.stringify({ iceServers: config.iceServers, protocolVersion: PROTOCOL_VERSION })
   const staticFiles = existsSync(config.clientDir)
     ? sirv(config.clientDir, { single: true, etag: true, gzip: false, brotli: false })
@@ -84,6 +91,8 @@ export async function startServer(config: Config, log: Logger = rootLog): Promis
     http.listen(config.port, config.host, () => resolve())
   })
   const port = (http.address() as AddressInfo).port
+  const warming = new AbortController()
+  void torrents.warmUp(TORRENTS_AHEAD, warming.signal).then((n) => log.debug({ built: n }, 'torrents built ahead'))
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
   let closed: Promise<void> | undefined
   return {
@@ -93,6 +102,7 @@ export async function startServer(config: Config, log: Logger = rootLog): Promis
     hub,
     close() {
       closed ??= (async () => {
+        warming.abort()
         // The tracker's sockets ride on the HTTP server: end them first.
         await tracker.close()
         hub.destroy()
