@@ -16,7 +16,8 @@ import { clockDiagnosis, createRoom, joinFromLink, screenshot, withClock } from 
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 
-const stage = await openStage(await makeSyncLibrary())
+// 30 s: on a busy machine the checks below ran past a 20 s track, and Next (pressed last) had no next entry left.
+const stage = await openStage(await makeSyncLibrary(30))
 const { origin } = stage
 const person = () => stage.person()
 test.after(() => stage.dispose())
