@@ -417,12 +417,11 @@ export class Player {
 
   /**
    * Keeps the entry that plays next warm. It is opened once the track
-   * before it has sounded STARTUP_SEC here with NEXT_AHEAD_SEC decoded
-   * ahead (sooner when that track ends soon), and filled then, whatever that track's decoded window: a room's
-   * swarm delivers pieces as they fall due, so the window ahead of the play
-   * head stays under a second and never "full". Filled, its source hears
-   * that nothing more is due until it starts. From STARTUP_SEC on it is
-   * filled deeper (heldSec), and its source hears it is due again.
+   * before it has sounded STARTUP_SEC here with NEXT_AHEAD_SEC decoded ahead
+   * (at once when that track ends within NEXT_SOON_SEC), then kept and
+   * filled. Filled, its source hears that nothing more is due until it
+   * starts. From STARTUP_SEC on it is filled deeper (heldSec), and its
+   * source hears it is due again.
    */
   private keepWarm(rendered: number | null = null): void {
     const sounding = this.status === 'idle' ? null : (this.segments[0]?.index ?? null)

@@ -190,7 +190,11 @@ export class Segment {
     const floor = frameAtOrAfter(ctx.currentTime, rate) + START_GUARD_FRAMES
     let cut = Math.max(0, floor - frame)
     while (cut < audio.length && frame + cut - exactLead(frame + cut, rate) < floor) cut++
-    if (cut >= audio.length) return audio.length
+    if (cut >= audio.length) {
+      // Passed, as if played: what follows joins on after it (before the first sound, nothing has begun).
+      if (this.scheduledEnd !== null) this.scheduledEnd = frame + audio.length
+      return audio.length
+    }
     if (cut > 0) {
       audio = tail(ctx, audio, cut)
       frame += cut
