@@ -196,6 +196,14 @@ export class Player {
     return true
   }
 
+  /** The frame of queue entry `index` sounding now, or null when it does not sound. */
+  frameSounding(index: number): number | null {
+    const out = this.output
+    const seg = this.segments.find((s) => s.index === index && s.startFrame !== null && s.scheduledEnd !== null)
+    if (!out || !seg || this.status === 'idle') return null
+    return frameAtOrAfter(out.ctx.currentTime, out.ctx.sampleRate) - seg.startFrame!
+  }
+
   /** Where each queued track's frame 0 sits on the context timeline (for diagnostics and tests). */
   get timeline(): { index: number; startFrame: number | null }[] {
     return this.segments.map((s) => ({ index: s.index, startFrame: s.startFrame }))

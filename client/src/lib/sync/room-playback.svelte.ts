@@ -71,6 +71,8 @@ const CLOCK_POLL_MS = 20
 const JOIN_LEAD_SEC = 0.15
 /** A seek sounds this long after the curator acts: a head read, a seek plan and some decoding on every page. */
 const SEEK_LEAD_MS = 400
+/** A pause that came after its moment stops the sound this far ahead, on an exact frame (stopAtPause). */
+const LATE_STOP_LEAD_SEC = 0.02
 
 export type AnchorState = Omit<AnchorMessage, 'type' | 'seq'>
 
@@ -111,6 +113,13 @@ export class RoomPlayback {
    * after that curator leaves, so playback rides through a hand-off.
    */
   private anchorMine = false
+  /**
+   * A pause reached this page after its moment, and it stopped at once: the
+   * paused entry and the last frame heard, past the paused frame. A resume
+   * begins after it here (in step; those frames heard already are not heard
+   * twice). Cleared by any other state.
+   */
+  private heardPast: { index: number; paused: number; frame: number } | null = null
   /** `queue` as last mapped: for which anchor queue, under which libraryVersion(). */
   private queueMemo: { ids: readonly string[]; library: number; tracks: Track[] } | null = null
   /** Our estimate of the curator's clock (null for the curator, and before a link). */
@@ -500,7 +509,10 @@ export class RoomPlayback {
     const track = queue[index]!
     const ahead = curatorNow !== null && a.atCuratorTime >= curatorNow
     const joinAt = pos.frame > 0 ? pos.frame + Math.round(JOIN_LEAD_SEC * track.sampleRate) : 0
-    const fromFrame = index !== pos.index ? 0 : ahead && index === a.index ? a.positionFrames : joinAt
+    const past = this.heardPast
+    this.heardPast = null
+    const resumed = past !== null && past.index === a.index && past.paused === a.positionFrames ? past.frame + 1 : a.positionFrames
+    const fromFrame = index !== pos.index ? 0 : ahead && index === a.index ? resumed : joinAt
     void this.player.follow(
       queue,
       index,
@@ -532,18 +544,25 @@ export class RoomPlayback {
   private stopAtPause(a: AnchorMessage): boolean {
     const now = this.curatorNow()
     const queue = this.queue
-    const onFrame =
-      now !== null &&
-      a.atCuratorTime > now &&
-      this.player.stopAt(a.index, a.positionFrames, () => {
-        if (this.destroyed || !sameState(a, this.anchor)) return
-        this.player.stopAndCue(queue, a.index, a.positionFrames)
-        if (!this.anchorMine) this.watchCue(a)
-      })
-    // Stopped at once instead, past the paused frame: a resume repeats what
-    // was heard since. Marked, so a test that sees it can say so.
-    if (!onFrame && this.player.status === 'playing') performance.mark('aula:pause-late', { detail: { lateMs: now === null ? null : now - a.atCuratorTime } })
-    return onFrame
+    const then = () => {
+      if (this.destroyed || !sameState(a, this.anchor)) return
+      this.player.stopAndCue(queue, a.index, a.positionFrames)
+      if (!this.anchorMine) this.watchCue(a)
+    }
+    if (now !== null && a.atCuratorTime > now && this.player.stopAt(a.index, a.positionFrames, then)) return true
+    // The pause came after its moment (a late message, a busy page): this
+    // page has played past the paused frame. It stops on a frame a moment
+    // ahead, and a resume goes on after it: stopping at once, a resume from
+    // the paused frame repeated what had been heard since (room-seek: 273
+    // frames). Marked, so a test that sees it can say so.
+    const sounding = this.player.frameSounding(a.index)
+    const rate = queue[a.index]?.sampleRate
+    if (sounding === null || !rate || sounding < a.positionFrames) return false
+    performance.mark('aula:pause-late', { detail: { lateMs: now === null ? null : now - a.atCuratorTime, frames: sounding - a.positionFrames } })
+    const stop = sounding + Math.round(LATE_STOP_LEAD_SEC * rate)
+    if (!this.player.stopAt(a.index, stop, then)) return false
+    this.heardPast = { index: a.index, paused: a.positionFrames, frame: stop - 1 }
+    return true
   }
 
   private toLocal(curatorMs: number): number | null {
