@@ -47,11 +47,11 @@ test('the curator seeks; everyone lands on the same frame together', async () =>
   await assertLanded('the seek', [ana, bo, cy])
 
   // A resume starts every page on the audio it held at the paused frame (warm): in step too.
-  // Bo's page is busy as the pause comes (its main thread held 400 ms), so
+  // Bo's page is busy as the pause comes (its main thread held 700 ms), so
   // the pause reaches it after its moment, when it has played past the
   // paused frame: it must neither hear those frames twice nor fall out of step.
   const bar = ana.getByRole('region', { name: 'Player' })
-  const busy = bo.evaluate('(() => { const t = performance.now(); while (performance.now() - t < 400) {} })()')
+  const busy = bo.evaluate('(() => { const t = performance.now(); while (performance.now() - t < 700) {} })()')
   await bar.getByRole('button', { name: 'Pause' }).click()
   await busy
   for (const p of [ana, bo, cy]) await p.waitForFunction(() => (window as unknown as { aulaDebug: { player: { status: string } } }).aulaDebug.player.status === 'idle')
@@ -68,7 +68,7 @@ test('the curator seeks; everyone lands on the same frame together', async () =>
     const gap = longestSilence(cap.L)
     const before = cap.L[gap.at - 1]!
     const after = cap.L[gap.at + gap.frames]!
-    // A pause that reached a page after its moment stops it at once, past the paused frame (printed).
+    // A pause that reached a page after its moment stops it a moment past the paused frame (printed).
     const late = await p.evaluate("performance.getEntriesByName('aula:pause-late').map((m) => JSON.stringify(m.detail)).join(' ')")
     assert.is(rampFrames(before, after), 1, `${name}: across the pause (${gap.frames} frames of silence), frames from the last one heard to the next${late ? `; the pause came late: ${late}` : ''}`)
   }

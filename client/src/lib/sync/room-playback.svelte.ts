@@ -544,12 +544,13 @@ export class RoomPlayback {
   private stopAtPause(a: AnchorMessage): boolean {
     const now = this.curatorNow()
     const queue = this.queue
-    const then = () => {
+    // Once stopped, what Play would start is held warm (cued) from where this page resumes.
+    const cueFrom = (frame: number) => () => {
       if (this.destroyed || !sameState(a, this.anchor)) return
-      this.player.stopAndCue(queue, a.index, a.positionFrames)
+      this.player.stopAndCue(queue, a.index, frame)
       if (!this.anchorMine) this.watchCue(a)
     }
-    if (now !== null && a.atCuratorTime > now && this.player.stopAt(a.index, a.positionFrames, then)) return true
+    if (now !== null && a.atCuratorTime > now && this.player.stopAt(a.index, a.positionFrames, cueFrom(a.positionFrames))) return true
     // The pause came after its moment (a late message, a busy page): this
     // page has played past the paused frame. It stops on a frame a moment
     // ahead, and a resume goes on after it: stopping at once, a resume from
@@ -560,7 +561,7 @@ export class RoomPlayback {
     if (sounding === null || !rate || sounding < a.positionFrames) return false
     performance.mark('aula:pause-late', { detail: { lateMs: now === null ? null : now - a.atCuratorTime, frames: sounding - a.positionFrames } })
     const stop = sounding + Math.round(LATE_STOP_LEAD_SEC * rate)
-    if (!this.player.stopAt(a.index, stop, then)) return false
+    if (!this.player.stopAt(a.index, stop, cueFrom(stop))) return false
     this.heardPast = { index: a.index, paused: a.positionFrames, frame: stop - 1 }
     return true
   }
