@@ -114,10 +114,10 @@ export class RoomPlayback {
    */
   private anchorMine = false
   /**
-   * A pause reached this page after its moment, and it stopped at once: the
-   * paused entry and the last frame heard, past the paused frame. A resume
-   * begins after it here (in step; those frames heard already are not heard
-   * twice). Cleared by any other state.
+   * A pause reached this page after its moment, and it stopped a moment
+   * later (stopAtPause): the paused entry, its paused frame, and the last
+   * frame this page played. A resume of that pause begins after it here (in
+   * step; frames heard already are not heard twice). Taken by the next start.
    */
   private heardPast: { index: number; paused: number; frame: number } | null = null
   /** `queue` as last mapped: for which anchor queue, under which libraryVersion(). */
@@ -540,7 +540,11 @@ export class RoomPlayback {
     )
   }
 
-  /** A pause whose moment is still ahead: the sound stops on its frame, then the paused point is cued (held warm for Play). */
+  /**
+   * A pause: the sound stops on its frame if its moment is still ahead (on a
+   * frame a moment ahead if it has passed), then the point a resume starts
+   * from is cued (held warm for Play). False when this page does not play it.
+   */
   private stopAtPause(a: AnchorMessage): boolean {
     const now = this.curatorNow()
     const queue = this.queue
