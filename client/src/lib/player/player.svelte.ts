@@ -73,6 +73,8 @@ const FRESH_OUTPUT_SEC = 0.5
  * go, which on a busy page outlasted a start only START_GUARD_FRAMES ahead.
  */
 const CORRECTION_LEAD_SEC = 0.2
+/** A stop (stopAt) at least this far ahead of the frame `currentTime` reads lands on its frame: a device callback is 2048-4096 frames. */
+const STOP_GUARD_SEC = 0.05
 const DRIFT_CHECK_MS = 250
 /** How long after a start the drift corrector settles it at a finer tolerance, once (DriftOptions.settleFrames). */
 const SETTLE_MS = 10_000
@@ -236,7 +238,8 @@ export class Player {
     const rate = out.ctx.sampleRate
     const end = seg.startFrame! + frame
     const rendered = frameAtOrAfter(out.ctx.currentTime, rate)
-    if (end <= rendered + START_GUARD_FRAMES) return false
+    // Past the device callback being rendered: a stop inside it lands at the next render quantum (up to 127 frames late).
+    if (end <= rendered + Math.round(STOP_GUARD_SEC * rate)) return false
     this.endingAt = end
     for (const s of this.segments) s.endAt(out.ctx, end)
     const generation = this.generation

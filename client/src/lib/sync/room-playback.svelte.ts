@@ -71,8 +71,13 @@ const CLOCK_POLL_MS = 20
 const JOIN_LEAD_SEC = 0.15
 /** A seek sounds this long after the curator acts: a head read, a seek plan and some decoding on every page. */
 const SEEK_LEAD_MS = 400
-/** A pause that came after its moment stops the sound this far ahead, on an exact frame (stopAtPause). */
-const LATE_STOP_LEAD_SEC = 0.02
+/**
+ * A pause that came after its moment stops the sound this far ahead, on an
+ * exact frame (stopAtPause): past the device callback being rendered (2048
+ * frames at 96 kHz, 4096 at 192 kHz, ~21 ms). A stop 20 ms ahead landed 127
+ * frames late, at the next render quantum (room-seek in CI).
+ */
+const LATE_STOP_LEAD_SEC = 0.1
 
 export type AnchorState = Omit<AnchorMessage, 'type' | 'seq'>
 
@@ -562,11 +567,12 @@ export class RoomPlayback {
     // frames). Marked, so a test that sees it can say so.
     const sounding = this.player.frameSounding(a.index)
     const rate = queue[a.index]?.sampleRate
-    if (sounding === null || !rate || sounding < a.positionFrames) return false
-    performance.mark('aula:pause-late', { detail: { lateMs: now === null ? null : now - a.atCuratorTime, frames: sounding - a.positionFrames } })
-    const stop = sounding + Math.round(LATE_STOP_LEAD_SEC * rate)
+    if (sounding === null || !rate) return false
+    // Or too close to it to stop on it (Player.stopAt): the stop lands a moment after it.
+    const stop = Math.max(a.positionFrames, sounding + Math.round(LATE_STOP_LEAD_SEC * rate))
+    if (stop > a.positionFrames) performance.mark('aula:pause-late', { detail: { lateMs: now === null ? null : now - a.atCuratorTime, frames: sounding - a.positionFrames } })
     if (!this.player.stopAt(a.index, stop, cueFrom(stop))) return false
-    this.heardPast = { index: a.index, paused: a.positionFrames, frame: stop - 1 }
+    if (stop > a.positionFrames) this.heardPast = { index: a.index, paused: a.positionFrames, frame: stop - 1 }
     return true
   }
 
