@@ -9,20 +9,28 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { projectRoot, readConfig } from '../../signal/config.ts'
 import { startServer } from '../../signal/server.ts'
-import { buildWav, recordingLog, tempDir } from '../support/library.ts'
+import type { Logger } from '../../signal/log.ts'
+import { buildWav, recordingLog, tempDir, type LogLine } from '../support/library.ts'
+
+/** The real server on a free port, with `dir` for its library. */
+function serve(dir: string, log: Logger) {
+  return startServer({ ...readConfig({}), port: 0, host: '127.0.0.1', libraryDir: dir, hashCacheFile: join(dir, 'hashes.json'), clientDir: join(projectRoot, 'dist') }, log)
+}
+
+/** The server's line saying how many torrents it built ahead, once it comes (10 s at most). */
+async function builtAhead(lines: LogLine[]): Promise<LogLine | undefined> {
+  const deadline = Date.now() + 10_000
+  while (!lines.some((l) => l.msg === 'torrents built ahead') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  return lines.find((l) => l.msg === 'torrents built ahead')
+}
 
 test('the torrents of the library are built at start, before anyone asks, and are the ones served', async () => {
   const lib = await tempDir('aula-ahead-')
   for (const seed of [1, 2, 3]) await writeFile(join(lib.dir, `t${seed}.wav`), buildWav({ rate: 48_000, bits: 16, channels: 2, frames: 96_000, seed }))
   const { log, lines } = recordingLog()
-  const server = await startServer(
-    { ...readConfig({}), port: 0, host: '127.0.0.1', libraryDir: lib.dir, hashCacheFile: join(lib.dir, 'hashes.json'), clientDir: join(projectRoot, 'dist') },
-    log,
-  )
+  const server = await serve(lib.dir, log)
   try {
-    const deadline = Date.now() + 10_000
-    while (!lines.some((l) => l.msg === 'torrents built ahead') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-    const done = lines.find((l) => l.msg === 'torrents built ahead')
+    const done = await builtAhead(lines)
     assert.ok(done, 'the server said when its torrents were built')
     assert.is(done.built, 3, 'every track of the library')
     // Nothing had asked yet: what is served now is what was built then.
@@ -42,16 +50,11 @@ test('a server closed while it builds torrents ahead closes at once and cleanly'
   const lib = await tempDir('aula-ahead-')
   for (const seed of [1, 2, 3, 4, 5, 6]) await writeFile(join(lib.dir, `t${seed}.wav`), buildWav({ rate: 96_000, bits: 24, channels: 2, frames: 960_000, seed }))
   const { log, lines } = recordingLog()
-  const server = await startServer(
-    { ...readConfig({}), port: 0, host: '127.0.0.1', libraryDir: lib.dir, hashCacheFile: join(lib.dir, 'hashes.json'), clientDir: join(projectRoot, 'dist') },
-    log,
-  )
+  const server = await serve(lib.dir, log)
   await server.close()
   // The files stay: left to go on, it would build all six.
-  const deadline = Date.now() + 10_000
-  while (!lines.some((l) => l.msg === 'torrents built ahead') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  const done = await builtAhead(lines)
   await lib.cleanup()
-  const done = lines.find((l) => l.msg === 'torrents built ahead')
   assert.ok(done && (done.built as number) < 6, `it stopped building once closed (${String(done?.built)} of 6 built)`)
   assert.equal(lines.filter((l) => l.level >= 50).map((l) => l.msg), [], 'no error logged')
 })
