@@ -10,9 +10,11 @@
  * and Twilio's STUN servers (@thaunknown/simple-peer `Peer.config`), calling
  * out and, offline, holding every offer back ~5 s until ICE gathering times out.
  */
+import Peer from '@thaunknown/simple-peer/lite.js'
 import MemoryChunkStore from 'memory-chunk-store'
 import WebTorrent from 'webtorrent'
 import { connecting, settleCrossedOffers } from './crossed-offers.ts'
+import { batchStreamWrites } from './simple-peer-compat.ts'
 import { TorrentPieces } from './torrent-pieces.ts'
 import type { TrackTorrent } from './track-torrent.ts'
 import { applyWebTorrentCompat } from './webtorrent-compat.ts'
@@ -77,6 +79,8 @@ export class SwarmClient {
 
   constructor(private readonly opts: SwarmClientOptions) {
     applyWebTorrentCompat()
+    // The wires' many small writes leave as few data-channel messages.
+    batchStreamWrites(Peer)
     this.client = new WebTorrent({
       dht: false,
       lsd: false,
