@@ -99,7 +99,12 @@ export interface PlayerNotice {
 
 export class Player {
   status = $state<PlayerStatus>('idle')
-  nowPlaying = $state<Track | null>(null)
+  /**
+   * Raw: tracks are never changed in place, and set every tick. As a deep
+   * $state each set wrapped the same track in a new proxy, a change to
+   * Svelte, and every panel reading it re-rendered 25 times a second.
+   */
+  nowPlaying = $state.raw<Track | null>(null)
   positionSec = $state(0)
   aheadSec = $state(0)
   targetSec = $state(0)
@@ -141,7 +146,6 @@ export class Player {
   private generation = 0
   private lastPlayheadReport = 0
   private lastReadout = 0
-  private readoutTrack: Track | null = null
   /**
    * The next entry, opened and partly decoded ahead (see warm-start.ts); the
    * rest of its file waits behind what plays (PlaybackPoint.next). A cued
@@ -798,9 +802,7 @@ export class Player {
     if (!out) return
     const rate = out.ctx.sampleRate
     const current = this.segments.find((s) => s.startFrame !== null && (s.endFrame === null || now < s.endFrame)) ?? this.segments[0]
-    // Compared with a plain field: `nowPlaying` reads back as a $state proxy, never the same object.
-    const moved = (current?.track ?? null) !== this.readoutTrack
-    this.readoutTrack = current?.track ?? null
+    const moved = (current?.track ?? null) !== this.nowPlaying
     this.nowPlaying = current?.track ?? null
     if (current) this.currentIndex = current.index
     if (current?.startFrame != null && this.status === 'loading' && current.scheduledEnd !== null && now >= current.startFrame) this.status = 'playing'
