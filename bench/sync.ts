@@ -145,8 +145,10 @@ try {
   const own = await stage.person({ savedName: 'Own browser', ownBrowser: true })
   await own.goto(withClock(link, { offsetMs: 1234, skewPpm: 77 }))
   await own.waitForTimeout(3000)
-  // Its last output is the one that played (an earlier one may have opened for a track that had moved on).
-  const ownCap = (await readCaptures(own)).at(-1)
+  // Its first output that sounded: one may have opened for a track that had
+  // moved on and stayed silent, and a later one for the track after (the
+  // queue plays on while this page is measured).
+  const ownCap = (await readCaptures(own)).find((c) => firstSound(c.L) >= 0)
   const ownOrigin = (await own.evaluate('performance.timeOrigin')) as number
   const ownJoin = ownCap ? ownCap.outputTimeOfFrame(ownCap.frameAt(firstSound(ownCap.L))) - ownOrigin : NaN
   const ownMarks = await own.evaluate(() =>
