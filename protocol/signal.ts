@@ -29,6 +29,8 @@ export const SignalData = v.pipe(
   v.check((d) => jsonBytes(d) <= LIMITS.maxSignalPayloadBytes, 'signal payload is too large'),
 )
 
+/** A position hint (seconds into a track): a week either way bounds any track. */
+const HintSeconds = v.pipe(v.number(), v.finite(), v.minValue(-604_800), v.maxValue(604_800))
 export const Degradation = v.picklist(['rate_refused', 'device_rate_below', 'underrun', 'integrity'])
 export type Degradation = v.InferOutput<typeof Degradation>
 
@@ -70,10 +72,12 @@ export const ClientMessage = v.variant('type', [
   /** The curator hands the role to a visible listener by choice. */
   v.object({ type: v.literal('room.handoff'), roomId: RoomId, to: PeerId, epoch: Epoch }),
   /**
-   * The curator tells the lobby what is playing (a library track id, or null).
-   * Metadata for discovery only; playback state travels between peers.
+   * The curator tells the lobby what is playing (a library track id, or null),
+   * and about where in it (seconds; negative while its start is still ahead).
+   * Metadata for discovery and a joiner's prefetch only; playback state
+   * travels between peers.
    */
-  v.object({ type: v.literal('room.playing'), roomId: RoomId, trackId: v.nullable(TrackId) }),
+  v.object({ type: v.literal('room.playing'), roomId: RoomId, trackId: v.nullable(TrackId), positionSec: v.optional(HintSeconds) }),
   /**
    * The curator lists the swarms of the tracks its room queues (library
    * tracks and its own files alike): the tracker answers announces for these
@@ -126,6 +130,12 @@ export const RoomView = v.object({
    * up; the curator's signed anchor says what plays, and where.
    */
   playingTrackId: v.optional(TrackId),
+  /**
+   * About where in it the room is as this view is sent (seconds): the
+   * curator's last word, carried on by the server's clock. A joiner fetches
+   * the bytes there while its links come up; off by the message's trip.
+   */
+  playingPositionSec: v.optional(HintSeconds),
 })
 export type RoomView = v.InferOutput<typeof RoomView>
 

@@ -47,6 +47,8 @@ export interface Room {
   playing?: RoomSummary['playing']
   /** …and its id, for joiners (RoomView.playingTrackId). */
   playingTrackId?: string
+  /** …and where it stood (seconds) at `at` (performance.now() here), for RoomView.playingPositionSec. */
+  playingFrom?: { positionSec: number; at: number }
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ProtocolError }
@@ -249,7 +251,7 @@ export class RoomRegistry {
 }
 
 /** What every member sees: lurkers are counted, never named. */
-export function roomView(room: Room): RoomView {
+export function roomView(room: Room, now = performance.now()): RoomView {
   const members = [...room.members.values()]
   const visible = members.filter((m) => !m.lurker)
   return {
@@ -265,6 +267,8 @@ export function roomView(room: Room): RoomView {
     epoch: room.epoch,
     ...(room.curatorKey !== undefined && { curatorKey: room.curatorKey }),
     ...(room.playingTrackId !== undefined && { playingTrackId: room.playingTrackId }),
+    ...(room.playingTrackId !== undefined &&
+      room.playingFrom !== undefined && { playingPositionSec: Math.round((room.playingFrom.positionSec + (now - room.playingFrom.at) / 1000) * 1000) / 1000 }),
   }
 }
 

@@ -221,6 +221,7 @@ export class SignalHub {
         if (msg.trackId !== null && !t) return protocolError('track_not_found')
         room.playing = t && { title: t.title, artist: t.artist, codec: t.codec, sampleRate: t.sampleRate, bitsPerSample: t.bitsPerSample }
         room.playingTrackId = t ? msg.trackId! : undefined
+        room.playingFrom = t && msg.positionSec !== undefined ? { positionSec: msg.positionSec, at: performance.now() } : undefined
         if (room.visibility === 'public') this.lobbyChanged()
         ack?.(okReply(peerId, room))
         return

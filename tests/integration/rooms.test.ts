@@ -123,6 +123,34 @@ test('the lobby and joiners learn what a room plays, as only its curator may say
   assert.ok(joinedLater.ok && joinedLater.room.playingTrackId === undefined, 'no track after a stop')
 })
 
+test('a joiner learns about where the room is in its track, carried on by the server', async () => {
+  const curator = await join()
+  const created = await curator.request({ type: 'room.create', name: 'Where', visibility: 'invite', maxListeners: 9, displayName: 'Ana' })
+  if (!created.ok) return assert.unreachable('create failed')
+  const roomId = created.room.id
+  const track = server.library.tracks[0]!
+  assert.ok((await curator.request({ type: 'room.playing', roomId, trackId: track.id, positionSec: 12.5 })).ok)
+  await sleep(400)
+  const bo = await join()
+  const joined = await bo.request({ type: 'room.join', roomId, token: created.token, displayName: 'Bo', lurker: false })
+  const at = joined.ok ? joined.room.playingPositionSec : undefined
+  // 12.5 s when said, 0.4 s and a few round trips later.
+  assert.ok(at !== undefined && at >= 12.9 && at < 13.9, `position ${at}`)
+  // Absurd positions are refused with a clear error, and the last good one stays.
+  for (const positionSec of [Number.NaN, 1e12, '3'] as unknown as number[]) {
+    const r = await curator.request({ type: 'room.playing', roomId, trackId: track.id, positionSec })
+    assert.is(r.ok ? null : r.error.code, 'invalid_message', `positionSec ${positionSec}`)
+  }
+  const cy = await join()
+  const again = await cy.request({ type: 'room.join', roomId, token: created.token, displayName: 'Cy', lurker: false })
+  assert.ok(again.ok && again.room.playingPositionSec! > at!, 'still carried on')
+  // A curator that says only what plays (or that nothing does) gives no position.
+  assert.ok((await curator.request({ type: 'room.playing', roomId, trackId: track.id })).ok)
+  const dee = await join()
+  const noWhere = await dee.request({ type: 'room.join', roomId, token: created.token, displayName: 'Dee', lurker: false })
+  assert.ok(noWhere.ok && noWhere.room.playingTrackId === track.id && noWhere.room.playingPositionSec === undefined)
+})
+
 test('signaling is relayed only between members of the same room', async () => {
   const a = await join()
   const r1 = await a.request({ type: 'room.create', name: 'One', visibility: 'public', maxListeners: 5, displayName: 'A' })

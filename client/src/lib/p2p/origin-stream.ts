@@ -1,14 +1,30 @@
 /**
  * The origin without a swarm: the file streamed from a byte offset, as the
  * player read it before P2P. SwarmByteSource falls back to it when a track's
- * swarm cannot start (no metadata, a browser that cannot verify pieces).
+ * swarm cannot start (no metadata, a browser that cannot verify pieces), and
+ * bridges a start's first bytes through it. Bytes a joiner prefetched
+ * (origin-prefetch.ts) come from memory.
  */
 import { SwarmError } from '../../../../protocol/index.ts'
+import { prefetchedFrom } from './origin-prefetch.ts'
+
+/**
+ * Prefetched bytes are handed out in reads of up to this much: a decode
+ * slice's most (track-stream.ts), so a start's first pull decodes as much as
+ * one can. In 64 KiB reads (as the network brings them) it took four pulls,
+ * each a worker round trip.
+ */
+const READ_BYTES = 256 * 1024
 
 export class OriginStream {
   /** Bytes received. */
   bytes = 0
   private reader: ReadableStreamDefaultReader<Uint8Array> | null = null
+  /** Prefetched bytes (origin-prefetch.ts) still to hand out, then where the network takes over. */
+  private early: Uint8Array | null = null
+  private rest: { start: number; end?: number } | null = null
+  /** The range asked for lies past the end of the file: read() has nothing more. */
+  private atEnd = false
 
   constructor(
     private readonly url: string,
@@ -18,18 +34,48 @@ export class OriginStream {
 
   /** Streams bytes [start, end) (to the end of the file without `end`) through read(). */
   async open(start: number, end?: number): Promise<void> {
+    const early = await prefetchedFrom(this.url, start)
+    if (early && early.byteLength > 0) {
+      const n = end === undefined ? early.byteLength : Math.min(early.byteLength, end - start)
+      performance.mark('aula:prefetch-hit', { detail: { start, bytes: n } })
+      this.early = early.subarray(0, n)
+      this.rest = end === undefined || start + n < end ? { start: start + n, end } : null
+      return
+    }
+    await this.request(start, end)
+  }
+
+  /** `afterPrefetch`: the range goes on where prefetched bytes ended, maybe at the end of the file. */
+  private async request(start: number, end?: number, afterPrefetch = false): Promise<void> {
     const ranged = start > 0 || end !== undefined
     const range = end === undefined ? `bytes=${start}-` : `bytes=${start}-${end - 1}`
     const res = await this.fetchImpl(this.url, { headers: ranged ? { Range: range } : {}, signal: this.signal })
+    // Prefetched bytes ran to the end of the file: the rest is empty.
+    if (res.status === 416 && afterPrefetch) {
+      this.atEnd = true
+      return
+    }
     if (!res.ok || !res.body || (ranged && res.status !== 206)) throw new SwarmError('origin_failed', `HTTP ${res.status}`)
     this.reader = res.body.getReader()
   }
 
   get opened(): boolean {
-    return this.reader !== null
+    return this.reader !== null || this.early !== null || this.rest !== null || this.atEnd
   }
 
   async read(): Promise<Uint8Array | null> {
+    if (this.early) {
+      const chunk = this.early.subarray(0, READ_BYTES)
+      this.early = this.early.byteLength > READ_BYTES ? this.early.subarray(READ_BYTES) : null
+      this.bytes += chunk.byteLength
+      return chunk
+    }
+    if (this.rest) {
+      const { start, end } = this.rest
+      this.rest = null
+      await this.request(start, end, true)
+    }
+    if (this.atEnd) return null
     if (!this.reader) throw new Error('OriginStream.read() before open()')
     const { value, done } = await this.reader.read()
     if (done) return null
@@ -51,5 +97,8 @@ export class OriginStream {
   cancel(): void {
     void this.reader?.cancel().catch(() => {})
     this.reader = null
+    this.early = null
+    this.rest = null
+    this.atEnd = false
   }
 }

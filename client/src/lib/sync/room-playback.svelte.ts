@@ -411,7 +411,7 @@ export class RoomPlayback {
     const anchor: AnchorMessage = { type: 'anchor', seq: this.lastSeq + 1, ...state }
     this.lastSeq = anchor.seq
     this.anchorMine = true
-    this.tellLobby(anchor)
+    this.tellLobby(anchor, !sameState(anchor, this.anchor))
     // Sent first: signing waits on a main-thread task, and applying a new
     // state here (player, output) held the room's cold cue back 15 ms.
     this.broadcast(anchor)
@@ -420,13 +420,23 @@ export class RoomPlayback {
     else this.apply(anchor)
   }
 
-  /** The lobby shows what public rooms play; the curator keeps it told. */
-  private tellLobby(a: AnchorMessage): void {
+  /**
+   * The lobby shows what public rooms play, and a joiner fetches the bytes
+   * about where the room is before its links are up: the curator keeps the
+   * server told of the track sounding, and of where it is whenever the state
+   * changes (`changed`: a start, a seek; not a heartbeat).
+   */
+  private tellLobby(a: AnchorMessage, changed: boolean): void {
+    const now = syncNow()
     // The entry sounding now: a queue plays on past the anchored one (heartbeats tell the next).
-    const trackId = a.state === 'playing' ? (a.queue[positionAt(a, this.queue, syncNow())?.index ?? a.index] ?? null) : null
-    if (trackId === this.toldLobby) return
+    const pos = a.state === 'playing' ? positionAt(a, this.queue, now) : null
+    const trackId = a.state === 'playing' ? (a.queue[pos?.index ?? a.index] ?? null) : null
+    if (trackId === this.toldLobby && !(changed && trackId !== null)) return
     this.toldLobby = trackId
-    signalClient().send({ type: 'room.playing', roomId: this.session.roomId, trackId })
+    // Negative before its start (a Play's lead): frame 0 sounds that much later.
+    const frame0 = pos ? frame0Time(a, this.queue, pos.index) : null
+    const positionSec = frame0 === null ? undefined : (now - frame0) / 1000
+    signalClient().send({ type: 'room.playing', roomId: this.session.roomId, trackId, ...(positionSec !== undefined && { positionSec }) })
   }
 
   /** A verified anchor from the curator (`from` is the link it came over). */

@@ -1,0 +1,82 @@
+/**
+ * A joiner's bytes fetched ahead (origin-prefetch.ts): a stream opened inside
+ * the prefetched range reads the file's own bytes from memory, and from the
+ * real server only past it. Against the real server and its demo library.
+ */
+import { readFile } from 'node:fs/promises'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { prefetchRange } from '../../client/src/lib/p2p/origin-prefetch.ts'
+import { OriginStream } from '../../client/src/lib/p2p/origin-stream.ts'
+import { startTestServer } from '../support/server.ts'
+
+const server = await startTestServer()
+test.after(() => server.dispose())
+
+const track = server.library.tracks.reduce((a, b) => (b.bytes > a.bytes ? b : a))
+const url = `${server.url}/api/stream/${track.id}`
+const file = await readFile(server.library.get(track.id)!.path)
+
+/** Real fetch, with the ranges asked for written down. */
+function counted(): { fetch: typeof fetch; ranges: string[] } {
+  const ranges: string[] = []
+  return {
+    ranges,
+    fetch: (input, init) => {
+      ranges.push(new Headers(init?.headers).get('Range') ?? 'whole')
+      return fetch(input, init)
+    },
+  }
+}
+
+async function readAll(s: OriginStream): Promise<Buffer> {
+  const parts: Uint8Array[] = []
+  for (let b = await s.read(); b; b = await s.read()) parts.push(b)
+  return Buffer.concat(parts)
+}
+
+test('a stream opened inside a prefetched range reads it from memory, then the rest from the server', async () => {
+  const from = 1000
+  const to = Math.min(track.bytes - 5000, from + 300_000)
+  const ahead = counted()
+  prefetchRange(url, from, to, ahead.fetch)
+  assert.equal(ahead.ranges, [`bytes=${from}-${to - 1}`])
+  const net = counted()
+  const s = new OriginStream(url, net.fetch, new AbortController().signal)
+  // A reader a little past where the prefetch began, reading on past its end.
+  await s.open(from + 777, to + 4000)
+  const got = await readAll(s)
+  assert.ok(got.equals(file.subarray(from + 777, to + 4000)), 'the file’s own bytes, in order')
+  assert.equal(net.ranges, [`bytes=${to}-${to + 3999}`], 'only what the prefetch did not hold')
+  assert.is(s.bytes, got.byteLength)
+})
+
+test('outside the prefetched range, or to the end of the file, the stream reads as without it', async () => {
+  const tail = track.bytes - 70_000
+  prefetchRange(url, tail, track.bytes)
+  const before = counted()
+  const s = new OriginStream(url, before.fetch, new AbortController().signal)
+  await s.open(tail - 10, tail + 10)
+  assert.ok((await readAll(s)).equals(file.subarray(tail - 10, tail + 10)))
+  assert.equal(before.ranges, [`bytes=${tail - 10}-${tail + 9}`])
+  // Opened to the end inside it: the prefetched bytes reach the end, and nothing more is asked.
+  const toEnd = counted()
+  const e = new OriginStream(url, toEnd.fetch, new AbortController().signal)
+  await e.open(tail + 5)
+  assert.ok((await readAll(e)).equals(file.subarray(tail + 5)))
+  assert.equal(toEnd.ranges, [`bytes=${track.bytes}-`], 'one look past the end, answered 416')
+})
+
+test('a prefetch the server refuses leaves the stream to the network', async () => {
+  const bad = `${server.url}/api/stream/${'0'.repeat(24)}`
+  prefetchRange(bad, 0, 1000)
+  const s = new OriginStream(bad, fetch, new AbortController().signal)
+  try {
+    await s.open(10, 20)
+    assert.unreachable('an unknown track opened')
+  } catch (err) {
+    assert.match((err as Error).message, /404/)
+  }
+})
+
+test.run()
