@@ -1,7 +1,9 @@
 /**
  * Next at a moment when a page's bytes come slowly (a busy machine, a
- * congested link): the next track is held decoded deep enough (warm-start.ts
- * NEXT_SEC) that its sound goes on while the rest of its bytes are late.
+ * congested link): the next track is held warm (it sounds at once) and
+ * decoded deep enough (warm-start.ts NEXT_SEC) that its sound goes on while
+ * the rest of its bytes are late. A page alone in its room once held it only
+ * in the first track's last seconds: this Next started cold, a second late.
  * With only its first 0.4-0.65 s in hand, this page ran dry in the new
  * track's first second (and bench/sync's pages, on a loaded machine, 9-30
  * times a run).
@@ -33,6 +35,7 @@ test(`Next plays on without a gap when requests take ${LATENCY_MS} ms for ${SLOW
   const cdp = await ana.context().newCDPSession(ana)
   await cdp.send('Network.enable')
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: LATENCY_MS, downloadThroughput: -1, uploadThroughput: -1 })
+  const clickedAt = await ana.evaluate(() => performance.timeOrigin + performance.now())
   await player.getByRole('button', { name: 'Next' }).click()
   await ana.waitForTimeout(SLOW_FOR_MS)
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
@@ -44,6 +47,9 @@ test(`Next plays on without a gap when requests take ${LATENCY_MS} ms for ${SLOW
   const expected = Float32Array.from({ length: 3 * 44100 }, (_, f) => farTwo(f))
   const at = findInCapture(heard, expected, 1, 256) - 1
   assert.ok(at >= 0, 'far-two was heard')
+  // Held warm, it sounds within the room's lead; fetched after the click, a request's second later.
+  const startedAfter = capture!.outputTimeOfFrame(capture!.frameAt(at)) - clickedAt
+  assert.ok(startedAfter < 700, `far-two sounded ${startedAfter.toFixed(0)} ms after Next`)
   const heldFor = expected.findIndex((x, f) => heard[at + f] !== x)
   assert.is(underruns, 0, 'the player never ran dry')
   assert.is(heldFor, -1, `far-two's first ${(heldFor / 44100).toFixed(2)} s played, then a gap`)

@@ -185,6 +185,13 @@ export class SwarmByteSource implements ByteSource {
     this.tick()
   }
 
+  aheadGoalSec(): number {
+    if (this.cached || this.fallback) return Infinity // read as fast as it is read
+    // The origin plan's lead for pieces no peer holds (its spread on top), or once peers are here the longer one (piece-plan.ts).
+    const c = this.config
+    return ((this.pieces?.peers ?? 0) > 0 ? c.connectedLeadMs : c.unheldLeadMs) / 1000
+  }
+
   sounding(): void {
     if (this.soundedOnce) return
     this.soundedOnce = true

@@ -32,6 +32,13 @@ export interface ByteSource {
   /** Optional: where this track's bytes came from so far (shown to people). */
   counters?(): SwarmCounters
   /**
+   * Optional: how far ahead of the play head (seconds) this source means to
+   * hold bytes now. A source that fetches only what is due (the swarm's,
+   * with no peer: half a second) keeps a reader no further ahead than this,
+   * however long it plays. Without it, as far as the reader reads.
+   */
+  aheadGoalSec?(): number
+  /**
    * Optional: the player began sounding this track (called once). A source
    * opened only to be held warm, never played, is never told.
    */

@@ -63,7 +63,10 @@ const START_BYTES_EARLY_SEC = 1
 const STARTUP_SEC = 3
 /** A track with less than this left to play has the entry after it held warm at once (keepWarm). */
 const NEXT_SOON_SEC = 4
-/** Otherwise, not before the track has this much decoded ahead (or 80 % of its buffer strategy's target, if less). */
+/**
+ * Otherwise, not before the track has this much decoded ahead (or 80 % of
+ * its buffer strategy's target, or of what its source fetches ahead, if less).
+ */
 const NEXT_AHEAD_SEC = 3
 /** An output younger than this (context time) is followed at once (followFreshOutput). */
 const FRESH_OUTPUT_SEC = 0.5
@@ -454,9 +457,15 @@ export class Player {
     // its own bytes were thinnest: 15 underruns in its next 2.7 s (a probe of
     // bench/sync's room). Taken up at 3 s heard, with ~1 s decoded ahead, it
     // still ran dry 5-19 times in 3 of 7 sync.test runs.
+    // "Seconds decoded ahead" is at most what the source fetches ahead: a
+    // page alone in its room gets its bytes half a second before they are
+    // due, so asked for 3 s, it never took up the next entry until the end
+    // drew near, and a Next before then started cold (next-slow-bytes).
     const endsSoon = left !== null && left < NEXT_SOON_SEC
     const aheadSec = current?.decodedUntil != null && rendered !== null && !!rate ? (current.decodedUntil - rendered) / rate : 0
-    const inHand = !!current && (current.stream.ended || aheadSec >= Math.min(NEXT_AHEAD_SEC, 0.8 * (decodeAheadFrames(this.strategy(), current.track.sampleRate, current.track.channels) / current.track.sampleRate)))
+    const targetSec = current ? decodeAheadFrames(this.strategy(), current.track.sampleRate, current.track.channels) / current.track.sampleRate : 0
+    const sourceSec = current?.stream.source.aheadGoalSec?.() ?? Infinity
+    const inHand = !!current && (current.stream.ended || aheadSec >= Math.min(NEXT_AHEAD_SEC, 0.8 * targetSec, 0.8 * sourceSec))
     const want = warmEntry(this.queue, sounding, this.cued, (i) => this.segments.some((s) => s.index === i))
     const held = want !== null && this.warm.segment?.index === want.index
     const waitForStart = sounding !== null && this.cued === null && !held && !endsSoon && !(underWay && inHand)
