@@ -134,8 +134,9 @@ export const RoomView = v.object({
    * About where in it the room is as this view is sent (seconds): the
    * curator's last word, carried on by the server's clock. A joiner fetches
    * the bytes there while its links come up; off by the message's trip.
+   * Unbounded: carried on for as long as the room lasts.
    */
-  playingPositionSec: v.optional(HintSeconds),
+  playingPositionSec: v.optional(v.pipe(v.number(), v.finite())),
 })
 export type RoomView = v.InferOutput<typeof RoomView>
 
