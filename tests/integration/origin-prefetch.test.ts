@@ -51,6 +51,19 @@ test('a stream opened inside a prefetched range reads it from memory, then the r
   assert.is(s.bytes, got.byteLength)
 })
 
+test('adjacent prefetched ranges read on from one to the next without asking the server', async () => {
+  const a = 400_000
+  const b = Math.min(track.bytes - 10_000, a + 100_000)
+  const c = Math.min(track.bytes, b + 200_000)
+  prefetchRange(url, a, b)
+  prefetchRange(url, b, c)
+  const net = counted()
+  const s = new OriginStream(url, net.fetch, new AbortController().signal)
+  await s.open(a + 5, c)
+  assert.ok((await readAll(s)).equals(file.subarray(a + 5, c)))
+  assert.equal(net.ranges, [])
+})
+
 test('outside the prefetched range, or to the end of the file, the stream reads as without it', async () => {
   const tail = track.bytes - 70_000
   prefetchRange(url, tail, track.bytes)

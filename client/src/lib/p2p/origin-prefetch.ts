@@ -3,9 +3,9 @@
  * the join reply about where the room is in its track, and fetches the bytes
  * there while its links and its clock estimate of the curator come up
  * (player/head-prefetch.ts). An OriginStream opened at a byte inside such a
- * range reads from here, and from the network only past it. One range per
- * URL, let go after KEEP_MS; not consumed, as a reader may open more than
- * once inside it (a seek plan that starts over a little earlier does not).
+ * range reads from here, and from the network only past it. Ranges are let
+ * go after KEEP_MS, not when read: a reader may open more than once inside
+ * one (a seek plan that starts over a little earlier does not).
  */
 const KEEP_MS = 10_000
 
@@ -15,7 +15,7 @@ interface Prefetched {
   bytes: Promise<Uint8Array | null>
 }
 
-const ranges = new Map<string, Prefetched>()
+const ranges = new Map<string, Prefetched[]>()
 
 /** Fetches bytes [from, to) of `url` now, for a reader to come (prefetchedFrom). */
 export function prefetchRange(url: string, from: number, to: number, fetchImpl: typeof fetch = (input, init) => fetch(input, init)): void {
@@ -27,14 +27,18 @@ export function prefetchRange(url: string, from: number, to: number, fetchImpl: 
       .then(async (res) => (res.status === 206 ? new Uint8Array(await res.arrayBuffer()) : null))
       .catch(() => null), // the reader then asks the network itself
   }
-  ranges.set(url, entry)
-  setTimeout(() => ranges.get(url) === entry && ranges.delete(url), KEEP_MS)
+  ranges.set(url, [...(ranges.get(url) ?? []), entry])
+  setTimeout(() => {
+    const left = (ranges.get(url) ?? []).filter((r) => r !== entry)
+    if (left.length > 0) ranges.set(url, left)
+    else ranges.delete(url)
+  }, KEEP_MS)
 }
 
-/** The prefetched bytes of `url` from `byte` on, once they are here; null when no range holds that byte. */
+/** The prefetched bytes of `url` from `byte` on (to the end of the range holding it), once they are here; null when none holds that byte. */
 export async function prefetchedFrom(url: string, byte: number): Promise<Uint8Array | null> {
-  const r = ranges.get(url)
-  if (!r || byte < r.from || byte >= r.to) return null
+  const r = ranges.get(url)?.find((x) => byte >= x.from && byte < x.to)
+  if (!r) return null
   const bytes = await r.bytes
   if (!bytes || byte >= r.from + bytes.byteLength) return null
   return bytes.subarray(byte - r.from)

@@ -23,7 +23,7 @@ export class OriginStream {
   /** Prefetched bytes (origin-prefetch.ts) still to hand out, then where the network takes over. */
   private early: Uint8Array | null = null
   private rest: { start: number; end?: number } | null = null
-  /** The range asked for lies past the end of the file: read() has nothing more. */
+  /** Nothing more after `early`: the range asked for was all prefetched, or lies past the end of the file. */
   private atEnd = false
 
   constructor(
@@ -34,15 +34,20 @@ export class OriginStream {
 
   /** Streams bytes [start, end) (to the end of the file without `end`) through read(). */
   async open(start: number, end?: number): Promise<void> {
+    if (!(await this.fromPrefetch(start, end))) await this.request(start, end)
+  }
+
+  /** Whether a prefetched range holds byte `start`: read() then hands it out, and goes on from `rest`. */
+  private async fromPrefetch(start: number, end?: number): Promise<boolean> {
     const early = await prefetchedFrom(this.url, start)
-    if (early && early.byteLength > 0) {
-      const n = end === undefined ? early.byteLength : Math.min(early.byteLength, end - start)
-      performance.mark('aula:prefetch-hit', { detail: { start, bytes: n } })
-      this.early = early.subarray(0, n)
-      this.rest = end === undefined || start + n < end ? { start: start + n, end } : null
-      return
-    }
-    await this.request(start, end)
+    if (!early || early.byteLength === 0) return false
+    const n = end === undefined ? early.byteLength : Math.min(early.byteLength, end - start)
+    performance.mark('aula:prefetch-hit', { detail: { start, bytes: n } })
+    this.early = early.subarray(0, n)
+    this.rest = end === undefined || start + n < end ? { start: start + n, end } : null
+    // All of the range asked for was here: nothing follows.
+    this.atEnd = this.rest === null
+    return true
   }
 
   /** `afterPrefetch`: the range goes on where prefetched bytes ended, maybe at the end of the file. */
@@ -71,8 +76,10 @@ export class OriginStream {
       return chunk
     }
     if (this.rest) {
+      // Past a prefetched range: the next one, or the network.
       const { start, end } = this.rest
       this.rest = null
+      if (await this.fromPrefetch(start, end)) return this.read()
       await this.request(start, end, true)
     }
     if (this.atEnd) return null

@@ -26,26 +26,34 @@ export function prefetchHead(track: Track): void {
 
 /**
  * The bytes a joiner will start from are fetched with its head, from where
- * the room was as the server last heard (`positionSec` at `hintedAt`,
- * performance.now()): the joiner places its start later, once its clock
- * estimate of the curator is good, and starts a little past where the sound
- * is then, so at or after this point. This much audio, at most PREFETCH_MAX_BYTES.
- * Fetched once the curator's anchor and the clock were in hand, a joiner's
- * first bytes came 100-430 ms after it asked (bench/sync).
+ * the room was as the join reply was sent (`positionSec`): everything the
+ * joiner decodes later begins at or after it (Player.decodeExpected, then
+ * its start a little past where the sound is once its clock estimate is
+ * good). This much audio, at most PREFETCH_MAX_BYTES. Fetched once the
+ * curator's anchor and the clock were in hand, a joiner's first bytes came
+ * 100-430 ms after it asked (bench/sync).
  */
 const PREFETCH_SEC = 3
 const PREFETCH_MAX_BYTES = 4 * 2 ** 20
+/**
+ * Its first request: one decode slice (track-stream.ts). A range is handed
+ * out once it has all come; in one 1.8 MB range the first bytes waited
+ * 200-500 ms on it (bench/sync's 24/96 joiner).
+ */
+const PREFETCH_FIRST_BYTES = 256 * 1024
 
-export function prefetchPlaying(track: Track, positionSec: number, hintedAt: number): void {
+export function prefetchPlaying(track: Track, positionSec: number): void {
   prefetchHead(track)
   const head = heads.get(track.id)
   void head?.then((h) => {
-    const sec = positionSec + (performance.now() - hintedAt) / 1000
-    const frame = Math.min(Math.max(0, Math.floor(sec * track.sampleRate)), trackFrames(track) - 1)
+    const frame = Math.min(Math.max(0, Math.floor(positionSec * track.sampleRate)), trackFrames(track) - 1)
     const plan = seekPlan(track.codec, h, track.bytes, frame)
     const bytesPerSec = track.durationSec > 0 ? track.bytes / track.durationSec : 0
-    const end = plan.startByte + Math.min(PREFETCH_MAX_BYTES, Math.ceil(PREFETCH_SEC * bytesPerSec))
-    prefetchRange(streamUrl(track), plan.startByte, Math.min(track.bytes, end))
+    const end = Math.min(track.bytes, plan.startByte + Math.min(PREFETCH_MAX_BYTES, Math.ceil(PREFETCH_SEC * bytesPerSec)))
+    // Two requests at once: the first decode needs only the first, which lands sooner.
+    const split = Math.min(end, plan.startByte + PREFETCH_FIRST_BYTES)
+    prefetchRange(streamUrl(track), plan.startByte, split)
+    prefetchRange(streamUrl(track), split, end)
   }, () => {})
 }
 
