@@ -30,6 +30,8 @@ export class RoomSession {
   status = $state<SessionStatus>('joining')
   error = $state<ProtocolError | null>(null)
   room = $state<RoomView | null>(null)
+  /** When `room` arrived (performance.now()): its playingPositionSec held then. */
+  roomAt = 0
   peerId = $state<string | null>(null)
   lurker = $state(false)
   mesh = $state<PeerMesh | null>(null)
@@ -140,6 +142,7 @@ export class RoomSession {
   private applyRoom(room: RoomView): void {
     if (this.room && this.room.id === room.id && this.room.rev > room.rev) return
     this.room = room
+    this.roomAt = performance.now()
     this.mesh?.update(room)
   }
 

@@ -68,6 +68,13 @@ const NEXT_SOON_SEC = 4
  * its buffer strategy's target, or of what its source fetches ahead, if less).
  */
 const NEXT_AHEAD_SEC = 3
+/**
+ * A joiner decodes this much from the room's hinted position before its
+ * start is placed (decodeExpected), as much as it prefetched (head-prefetch.ts),
+ * and the start takes it if it falls within it. Let go after EXPECT_KEEP_MS.
+ */
+const EXPECT_SEC = 3
+const EXPECT_KEEP_MS = 10_000
 /** An output younger than this (context time) is followed at once (followFreshOutput). */
 const FRESH_OUTPUT_SEC = 0.5
 /**
@@ -98,6 +105,12 @@ const EXPECTED_START_MS = 500
 export interface PlayerNotice {
   kind: Degradation
   message: string
+}
+
+/** About where a room is in a track: `positionSec` at `at` (performance.now()). */
+export interface PositionHint {
+  positionSec: number
+  at: number
 }
 
 export class Player {
@@ -145,6 +158,8 @@ export class Player {
   private lastDriftCheck = 0
   private readonly ledger = new PcmLedger()
   private timer: ReturnType<typeof setInterval> | undefined
+  /** A joiner's start, decoded ahead from the room's hinted position (decodeExpected). */
+  private expectedSeg: Segment | null = null
   private switching = false
   private generation = 0
   private lastPlayheadReport = 0
@@ -309,11 +324,68 @@ export class Player {
    * the track's rate and its source reads the file's head, so the start that
    * follows fetches only the bytes at its position. Ignored while something plays.
    */
-  expect(track: Track): void {
-    if (this.status !== 'idle' || this.expected.holds(track)) return
+  expect(track: Track, hint?: PositionHint): void {
+    const expecting = () => this.expected.holds(track) || this.expectedSeg?.track.id === track.id
+    if (this.status !== 'idle' || expecting()) return
     performance.mark('aula:expect')
     this.expected.hold(track)
-    this.openOutputWhileIdle(track, () => this.expected.holds(track))
+    this.openOutputWhileIdle(track, expecting)
+    if (hint) this.decodeExpected(track, hint)
+  }
+
+  /**
+   * …and knowing about where the room is (the server's hint), decodes from
+   * there meanwhile: the start, placed a little past where the sound is once
+   * the clock estimate is good, takes this segment (takeExpected) when it
+   * falls within EXPECT_SEC of its first frame. Its first node then followed
+   * the placement within ~50 ms, where a fresh segment took 100-470 ms to
+   * read and decode its opening (bench/sync's mid-track joiner).
+   */
+  private decodeExpected(track: Track, hint: PositionHint): void {
+    this.dropExpected()
+    const sec = hint.positionSec + (performance.now() - hint.at) / 1000
+    const seg = this.segmentFor(track, -1, Math.max(0, Math.floor(sec * track.sampleRate)), performance.now() + EXPECTED_START_MS)
+    this.expectedSeg = seg
+    const fill = (): void => {
+      if (this.expectedSeg !== seg || seg.error || seg.pulling || seg.stream.ended || warmEnough(seg.stream.startFrame, seg.stream.framesDecoded, false, track.sampleRate, EXPECT_SEC)) return
+      seg.pulling = true
+      seg.stream.pull().then(
+        (chunks) => {
+          seg.pulling = false
+          if (chunks) seg.accept(chunks)
+          // Taken meanwhile: the player decodes it on from here.
+          if (this.expectedSeg === seg) fill()
+          else this.tick()
+        },
+        (err: Error) => {
+          seg.pulling = false
+          seg.error = err // a start finds it broken and opens its own
+        },
+      )
+    }
+    fill()
+    setTimeout(() => this.expectedSeg === seg && this.dropExpected(), EXPECT_KEEP_MS)
+  }
+
+  /** The segment decoded ahead from the room's hint (decodeExpected), if it serves a start of `track` at `fromFrame`. */
+  private takeExpected(track: Track, index: number, fromFrame: number, atMs: number): Segment | null {
+    const seg = this.expectedSeg
+    if (!seg || seg.track.id !== track.id) return null
+    const lead = fromFrame - seg.stream.startFrame
+    if (seg.error || lead < 0 || lead > EXPECT_SEC * track.sampleRate) {
+      this.dropExpected()
+      return null
+    }
+    this.expectedSeg = null
+    performance.mark('aula:expected-taken', { detail: { leadMs: Math.round((lead / track.sampleRate) * 1000) } })
+    seg.index = index
+    seg.stream.source.setPlayback?.({ positionSec: fromFrame / track.sampleRate, atMs, playing: true })
+    return seg
+  }
+
+  private dropExpected(): void {
+    this.expectedSeg?.stop()
+    this.expectedSeg = null
   }
 
   /** Opens the output for `track` ahead of its start, unless something starts (or it is no longer wanted) first. */
@@ -355,6 +427,7 @@ export class Player {
     this.stopAll()
     this.cued = null
     this.expected.drop()
+    this.dropExpected()
   }
 
   /** Idempotent: stops sound, closes the context, frees every buffer. */
@@ -394,7 +467,7 @@ export class Player {
     // decoded; fetched at playback pace, its first node came 160-270 ms after
     // placing (bench/sync).
     const atMs = performance.now() + EXPECTED_START_MS - START_BYTES_EARLY_SEC * 1000
-    const seg = this.takeWarm(first, index, from, atMs) ?? this.segmentFor(first, index, from, atMs)
+    const seg = this.takeWarm(first, index, from, atMs) ?? this.takeExpected(first, index, from, atMs) ?? this.segmentFor(first, index, from, atMs)
     // A warm stream may hold frames before `from` (it covers starts a little after its own).
     seg.firstFrame = Math.max(seg.stream.startFrame, Math.floor(from))
     this.segments = [seg]

@@ -6,7 +6,7 @@
  */
 import type { PeerMessage, SyncReport, Track } from '../../../../protocol/index.ts'
 import type { PeerLink } from '../peer-link.ts'
-import type { Player } from '../player/player.svelte.ts'
+import type { Player, PositionHint } from '../player/player.svelte.ts'
 import type { RoomSession } from '../room-session.svelte.ts'
 import { signalClient } from '../signal-client.svelte.ts'
 import { fetchTracks, libraryTracks, libraryVersion, trackById } from '../tracks.ts'
@@ -403,7 +403,14 @@ export class RoomPlayback {
   private expectHinted(): void {
     const id = this.session.room?.playingTrackId
     const track = id && !this.isCurator ? this.library.find((t) => t.id === id) : undefined
-    if (track) this.player.expect(track)
+    if (track) this.player.expect(track, this.hintFor(track))
+  }
+
+  /** Where the server last said the room is in `track` (RoomView.playingPositionSec): a joiner decodes from there ahead. */
+  private hintFor(track: Track): PositionHint | undefined {
+    const room = this.session.room
+    if (room?.playingTrackId !== track.id || room.playingPositionSec === undefined) return undefined
+    return { positionSec: room.playingPositionSec, at: this.session.roomAt }
   }
 
   private publish(state: Omit<AnchorMessage, 'type' | 'seq'>): void {
@@ -490,7 +497,7 @@ export class RoomPlayback {
       // decoding starts where the room is rather than at the top. The track
       // is known already: its output and file head open meanwhile.
       const track = queue[a.index]
-      if (track) this.player.expect(track)
+      if (track) this.player.expect(track, this.hintFor(track))
       this.curatorLink()?.hurryClock(HURRY_WHILE_ROUGH_MS)
       if (!this.waitingForClock) {
         this.waitingForClock = true
