@@ -370,12 +370,8 @@ export class Player {
   /** The segment decoded ahead from the room's hint (decodeExpected), if it serves a start of `track` at `fromFrame`. */
   private takeExpected(track: Track, index: number, fromFrame: number, atMs: number): Segment | null {
     const seg = this.expectedSeg
-    if (!seg || seg.track.id !== track.id) return null
-    const lead = fromFrame - seg.stream.startFrame
-    if (seg.error || lead < 0 || lead > EXPECT_SEC * track.sampleRate) {
-      this.dropExpected()
-      return null
-    }
+    const lead = seg ? fromFrame - seg.stream.startFrame : -1
+    if (!seg || seg.track.id !== track.id || seg.error || lead < 0 || lead > EXPECT_SEC * track.sampleRate) return null
     this.expectedSeg = null
     performance.mark('aula:expected-taken', { detail: { leadMs: Math.round((lead / track.sampleRate) * 1000) } })
     seg.index = index
@@ -468,6 +464,7 @@ export class Player {
     // placing (bench/sync).
     const atMs = performance.now() + EXPECTED_START_MS - START_BYTES_EARLY_SEC * 1000
     const seg = this.takeWarm(first, index, from, atMs) ?? this.takeExpected(first, index, from, atMs) ?? this.segmentFor(first, index, from, atMs)
+    this.dropExpected() // not taken: the room was elsewhere
     // A warm stream may hold frames before `from` (it covers starts a little after its own).
     seg.firstFrame = Math.max(seg.stream.startFrame, Math.floor(from))
     this.segments = [seg]
