@@ -9,10 +9,16 @@
  */
 const KEEP_MS = 10_000
 
+/** A range as it comes in: its bytes so far (`got` of them), read as they arrive. */
 interface Prefetched {
   from: number
   to: number
-  bytes: Promise<Uint8Array | null>
+  bytes: Uint8Array
+  got: number
+  /** All of it came, or the rest never will (an error, a short answer). */
+  done: boolean
+  /** Wakes whoever waits for more of it. */
+  waiters: (() => void)[]
 }
 
 const ranges = new Map<string, Prefetched[]>()
@@ -20,13 +26,26 @@ const ranges = new Map<string, Prefetched[]>()
 /** Fetches bytes [from, to) of `url` now, for a reader to come (prefetchedFrom). */
 export function prefetchRange(url: string, from: number, to: number, fetchImpl: typeof fetch = (input, init) => fetch(input, init)): void {
   if (!(to > from) || from < 0) return
-  const entry: Prefetched = {
-    from,
-    to,
-    bytes: fetchImpl(url, { headers: { Range: `bytes=${from}-${to - 1}` } })
-      .then(async (res) => (res.status === 206 ? new Uint8Array(await res.arrayBuffer()) : null))
-      .catch(() => null), // the reader then asks the network itself
+  const entry: Prefetched = { from, to, bytes: new Uint8Array(to - from), got: 0, done: false, waiters: [] }
+  const wake = () => {
+    for (const w of entry.waiters.splice(0)) w()
   }
+  void (async () => {
+    const res = await fetchImpl(url, { headers: { Range: `bytes=${from}-${to - 1}` } })
+    if (res.status !== 206 || !res.body) return
+    const reader = res.body.getReader()
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      const n = Math.min(r.value.byteLength, entry.bytes.byteLength - entry.got)
+      entry.bytes.set(r.value.subarray(0, n), entry.got)
+      entry.got += n
+      wake()
+    }
+  })()
+    .catch(() => {}) // the reader asks the network itself for what did not come
+    .finally(() => {
+      entry.done = true
+      wake()
+    })
   ranges.set(url, [...(ranges.get(url) ?? []), entry])
   setTimeout(() => {
     const left = (ranges.get(url) ?? []).filter((r) => r !== entry)
@@ -35,11 +54,14 @@ export function prefetchRange(url: string, from: number, to: number, fetchImpl: 
   }, KEEP_MS)
 }
 
-/** The prefetched bytes of `url` from `byte` on (to the end of the range holding it), once they are here; null when none holds that byte. */
+/**
+ * The prefetched bytes of `url` from `byte` on, as far as they have come
+ * (waiting for the first of them); null when no range holds that byte, or
+ * it never came.
+ */
 export async function prefetchedFrom(url: string, byte: number): Promise<Uint8Array | null> {
   const r = ranges.get(url)?.find((x) => byte >= x.from && byte < x.to)
   if (!r) return null
-  const bytes = await r.bytes
-  if (!bytes || byte >= r.from + bytes.byteLength) return null
-  return bytes.subarray(byte - r.from)
+  while (r.got <= byte - r.from && !r.done) await new Promise<void>((resolve) => r.waiters.push(resolve))
+  return r.got > byte - r.from ? r.bytes.subarray(byte - r.from, r.got) : null
 }

@@ -11,8 +11,7 @@ import { prefetchedFrom } from './origin-prefetch.ts'
 /**
  * Prefetched bytes are handed out in reads of up to this much: a decode
  * slice's most (track-stream.ts), so a start's first pull decodes as much as
- * one can. In 64 KiB reads (as the network brings them) it took four pulls,
- * each a worker round trip.
+ * one can. In 64 KiB reads it took four pulls, each a worker round trip.
  */
 const READ_BYTES = 256 * 1024
 
@@ -34,15 +33,15 @@ export class OriginStream {
 
   /** Streams bytes [start, end) (to the end of the file without `end`) through read(). */
   async open(start: number, end?: number): Promise<void> {
-    if (!(await this.fromPrefetch(start, end))) await this.request(start, end)
+    if (await this.fromPrefetch(start, end)) performance.mark('aula:prefetch-hit', { detail: { start } })
+    else await this.request(start, end)
   }
 
-  /** Whether a prefetched range holds byte `start`: read() then hands it out, and goes on from `rest`. */
+  /** Whether a prefetched range holds byte `start`: read() then hands out what of it has come, and goes on from `rest`. */
   private async fromPrefetch(start: number, end?: number): Promise<boolean> {
     const early = await prefetchedFrom(this.url, start)
     if (!early || early.byteLength === 0) return false
     const n = end === undefined ? early.byteLength : Math.min(early.byteLength, end - start)
-    performance.mark('aula:prefetch-hit', { detail: { start, bytes: n } })
     this.early = early.subarray(0, n)
     this.rest = end === undefined || start + n < end ? { start: start + n, end } : null
     // All of the range asked for was here: nothing follows.

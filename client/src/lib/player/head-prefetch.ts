@@ -35,12 +35,6 @@ export function prefetchHead(track: Track): void {
  */
 const PREFETCH_SEC = 3
 const PREFETCH_MAX_BYTES = 4 * 2 ** 20
-/**
- * Its first request: one decode slice (track-stream.ts). A range is handed
- * out once it has all come; in one 1.8 MB range the first bytes waited
- * 200-500 ms on it (bench/sync's 24/96 joiner).
- */
-const PREFETCH_FIRST_BYTES = 256 * 1024
 
 export function prefetchPlaying(track: Track, positionSec: number): void {
   prefetchHead(track)
@@ -50,10 +44,7 @@ export function prefetchPlaying(track: Track, positionSec: number): void {
     const plan = seekPlan(track.codec, h, track.bytes, frame)
     const bytesPerSec = track.durationSec > 0 ? track.bytes / track.durationSec : 0
     const end = Math.min(track.bytes, plan.startByte + Math.min(PREFETCH_MAX_BYTES, Math.ceil(PREFETCH_SEC * bytesPerSec)))
-    // Two requests at once: the first decode needs only the first, which lands sooner.
-    const split = Math.min(end, plan.startByte + PREFETCH_FIRST_BYTES)
-    prefetchRange(streamUrl(track), plan.startByte, split)
-    prefetchRange(streamUrl(track), split, end)
+    prefetchRange(streamUrl(track), plan.startByte, end)
   }, () => {})
 }
 
