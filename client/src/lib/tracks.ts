@@ -21,6 +21,11 @@ export function fetchTracks(): Promise<Track[]> {
   return cached
 }
 
+/** Where the library serves a track's file (GET /api/stream/:trackId, ranges allowed). */
+export function streamUrl(trackId: string): string {
+  return `/api/stream/${trackId}`
+}
+
 /** The curator's own files the current room may queue (see LocalTrack), by id. */
 const roomTracks = new Map<string, LocalTrack>()
 

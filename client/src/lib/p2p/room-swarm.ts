@@ -12,7 +12,7 @@ import type { ByteSource } from '../player/byte-source.ts'
 import type { RoomSession } from '../room-session.svelte.ts'
 import { settings } from '../settings.svelte.ts'
 import type { SignalClient } from '../signal-client.svelte.ts'
-import { roomTrack } from '../tracks.ts'
+import { roomTrack, streamUrl } from '../tracks.ts'
 import { idbCacheStorage } from './cache-storage.ts'
 import { sha256Hex } from './digest.ts'
 import { localTrack } from './local-file.ts'
@@ -79,7 +79,7 @@ export class RoomSwarm {
       swarm: this.swarm,
       torrent: () => this.torrentOf(track.id),
       // A curator's own file has no origin: peers (the curator first) are the only source.
-      originUrl: roomTrack(track.id) ? null : `/api/stream/${track.id}`,
+      originUrl: roomTrack(track.id) ? null : streamUrl(track.id),
       cache: this.cache,
       onCacheResult: (r) => this.cacheResult(r),
       // A play, for the server's hit ratio: counted when it sounds, so a warm next entry that is skipped is not one.

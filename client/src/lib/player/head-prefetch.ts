@@ -9,6 +9,7 @@ import type { FileHead, Track } from '../../../../protocol/index.ts'
 import { seekPlan } from '../../../../workers/decoder/seek-plan.ts'
 import { prefetchRange } from '../p2p/origin-prefetch.ts'
 import { trackFrames } from '../sync/timeline.ts'
+import { streamUrl } from '../tracks.ts'
 import { HttpByteSource } from './byte-source.ts'
 
 const heads = new Map<string, Promise<FileHead>>()
@@ -17,7 +18,7 @@ const KEEP_MS = 10_000
 
 export function prefetchHead(track: Track): void {
   if (heads.has(track.id)) return
-  const source = new HttpByteSource(streamUrl(track))
+  const source = new HttpByteSource(streamUrl(track.id))
   const head = source.readHead(track.codec).finally(() => source.close())
   head.catch(() => heads.get(track.id) === head && heads.delete(track.id)) // the source reads it itself then
   heads.set(track.id, head)
@@ -44,12 +45,8 @@ export function prefetchPlaying(track: Track, positionSec: number): void {
     const plan = seekPlan(track.codec, h, track.bytes, frame)
     const bytesPerSec = track.durationSec > 0 ? track.bytes / track.durationSec : 0
     const end = Math.min(track.bytes, plan.startByte + Math.min(PREFETCH_MAX_BYTES, Math.ceil(PREFETCH_SEC * bytesPerSec)))
-    prefetchRange(streamUrl(track), plan.startByte, end)
+    prefetchRange(streamUrl(track.id), plan.startByte, end)
   }, () => {})
-}
-
-function streamUrl(track: Track): string {
-  return `/api/stream/${track.id}`
 }
 
 /** The head read ahead for `trackId`, handed over once. */

@@ -14,6 +14,7 @@
 import type { Degradation, SwarmCounters, Track } from '../../../../protocol/index.ts'
 import { DriftCorrector, toleranceFrames } from '../sync/drift.ts'
 import { trackFrames } from '../sync/timeline.ts'
+import { streamUrl } from '../tracks.ts'
 import { openOutput, outputDeviceRate, type AudioOutput } from './audio-output.ts'
 import { decodeAheadFrames, PcmLedger, type BufferStrategy } from './buffer-budget.ts'
 import { HttpByteSource, type ByteSource } from './byte-source.ts'
@@ -147,7 +148,7 @@ export class Player {
   /** Called with each new output before any sound: tests insert a capture tap here. */
   onOutput: ((out: AudioOutput) => Promise<void>) | undefined
   /** Where each track's bytes come from: the library origin unless a room's swarm says otherwise. */
-  sourceFor: (track: Track) => ByteSource = (track) => new HttpByteSource(`/api/stream/${track.id}`)
+  sourceFor: (track: Track) => ByteSource = (track) => new HttpByteSource(streamUrl(track.id))
 
   private output: AudioOutput | null = null
   private queue: Track[] = []
