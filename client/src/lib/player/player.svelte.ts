@@ -347,25 +347,15 @@ export class Player {
     const sec = hint.positionSec + (performance.now() - hint.at) / 1000
     const seg = this.segmentFor(track, -1, Math.max(0, Math.floor(sec * track.sampleRate)), performance.now() + EXPECTED_START_MS)
     this.expectedSeg = seg
-    const fill = (): void => {
-      if (this.expectedSeg !== seg || seg.error || seg.pulling || seg.stream.ended || warmEnough(seg.stream.startFrame, seg.stream.framesDecoded, false, track.sampleRate, EXPECT_SEC)) return
-      seg.pulling = true
-      seg.stream.pull().then(
-        (chunks) => {
-          seg.pulling = false
-          if (chunks) seg.accept(chunks)
-          // Taken meanwhile: the player decodes it on from here.
-          if (this.expectedSeg === seg) fill()
-          else this.tick()
-        },
-        (err: Error) => {
-          seg.pulling = false
-          seg.error = err // a start finds it broken and opens its own
-        },
-      )
-    }
-    fill()
+    this.feedExpected() // and again on each tick, as each slice comes (pull)
     setTimeout(() => this.expectedSeg === seg && this.dropExpected(), EXPECT_KEEP_MS)
+  }
+
+  /** One more slice into the expected segment, until it holds EXPECT_SEC (a broken one is left for a start to pass over). */
+  private feedExpected(): void {
+    const seg = this.expectedSeg
+    if (!seg || seg.error || seg.pulling || warmEnough(seg.stream.startFrame, seg.stream.framesDecoded, seg.stream.ended, seg.track.sampleRate, EXPECT_SEC)) return
+    this.pull(seg)
   }
 
   /** The segment decoded ahead from the room's hint (decodeExpected), if it serves a start of `track` at `fromFrame`. */
@@ -614,6 +604,7 @@ export class Player {
   }
 
   private tick(): void {
+    this.feedExpected()
     const out = this.output
     if (!out || this.switching) {
       this.keepWarm()
