@@ -50,39 +50,34 @@ function wireWrites(blocks: number): Uint8Array[] {
 
 const concat = (xs: Uint8Array[]) => Buffer.concat(xs.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength)))
 
-test('writes of one tick arrive intact, in order, in fewer messages', async () => {
+/** `writes` written in one tick to a fresh batched pair: the bytes sent, and the messages the far side got. */
+async function sendOver(writes: Uint8Array[]): Promise<{ sent: Buffer; got: Uint8Array[] }> {
   batchStreamWrites(Peer)
   const [a, b] = await pair()
   try {
-    const writes = wireWrites(12)
     const sent = concat(writes)
     const arriving = receive(b, sent.byteLength)
     for (const w of writes) a.write(w)
-    const got = await arriving
-    assert.ok(concat(got).equals(sent), 'the far side reads the bytes written, in order')
-    // 36 writes, 197 KiB: four blocks and their small messages per message.
-    assert.ok(got.length <= 4, `${got.length} messages for ${writes.length} writes`)
-    assert.ok(got.every((m) => m.byteLength <= 64 * 1024), 'no message over 64 KiB')
+    return { sent, got: await arriving }
   } finally {
     a.destroy()
     b.destroy()
   }
+}
+
+test('writes of one tick arrive intact, in order, in fewer messages', async () => {
+  const writes = wireWrites(12)
+  const { sent, got } = await sendOver(writes)
+  assert.ok(concat(got).equals(sent), 'the far side reads the bytes written, in order')
+  // 36 writes, 197 KiB: four blocks and their small messages per message.
+  assert.ok(got.length <= 4, `${got.length} messages for ${writes.length} writes`)
+  assert.ok(got.every((m) => m.byteLength <= 64 * 1024), 'no message over 64 KiB')
 })
 
 test('a burst past the channel buffer still arrives whole and in order', async () => {
-  batchStreamWrites(Peer)
-  const [a, b] = await pair()
-  try {
-    // 6 MiB in one tick: simple-peer holds writes back while the channel's buffer is over 64 KiB.
-    const writes = wireWrites(384)
-    const sent = concat(writes)
-    const arriving = receive(b, sent.byteLength)
-    for (const w of writes) a.write(w)
-    assert.ok(concat(await arriving).equals(sent))
-  } finally {
-    a.destroy()
-    b.destroy()
-  }
+  // 6 MiB in one tick: simple-peer holds writes back while the channel's buffer is over 64 KiB.
+  const { sent, got } = await sendOver(wireWrites(384))
+  assert.ok(concat(got).equals(sent))
 })
 
 test('joinChunks keeps order and the bound, and leaves a large chunk whole', () => {
