@@ -418,12 +418,13 @@ export class RoomPlayback {
     const anchor: AnchorMessage = { type: 'anchor', seq: this.lastSeq + 1, ...state }
     this.lastSeq = anchor.seq
     this.anchorMine = true
-    this.tellLobby(anchor, !sameState(anchor, this.anchor))
+    // A heartbeat repeats the state under a new seq: nothing to restart.
+    const heartbeat = sameState(anchor, this.anchor)
+    this.tellLobby(anchor, !heartbeat)
     // Sent first: signing waits on a main-thread task, and applying a new
     // state here (player, output) held the room's cold cue back 15 ms.
     this.broadcast(anchor)
-    // A heartbeat repeats the state under a new seq: nothing to restart.
-    if (sameState(anchor, this.anchor)) this.anchor = anchor
+    if (heartbeat) this.anchor = anchor
     else this.apply(anchor)
   }
 
