@@ -1,12 +1,16 @@
 /**
  * A joiner's bytes fetched ahead (origin-prefetch.ts): a stream opened inside
  * the prefetched range reads the file's own bytes from memory, and from the
- * real server only past it. Against the real server and its demo library.
+ * real server only past it; the swarm's piece fetches use it too. Against
+ * the real server and its demo library.
  */
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { OriginFetcher } from '../../client/src/lib/p2p/origin-fetcher.ts'
 import { prefetchRange } from '../../client/src/lib/p2p/origin-prefetch.ts'
+import { pieceLayout } from '../../client/src/lib/p2p/piece-plan.ts'
 import { OriginStream } from '../../client/src/lib/p2p/origin-stream.ts'
 import { startTestServer } from '../support/server.ts'
 
@@ -78,6 +82,36 @@ test('outside the prefetched range, or to the end of the file, the stream reads 
   await e.open(tail + 5)
   assert.ok((await readAll(e)).equals(file.subarray(tail + 5)))
   assert.equal(toEnd.ranges, [`bytes=${track.bytes}-`], 'one look past the end, answered 416')
+})
+
+test('the swarm’s origin fetches take whole pieces from a prefetched range, and check them', async () => {
+  const layout = pieceLayout(track.bytes, 4096)
+  // Past the ranges the tests above prefetched (they stay for KEEP_MS).
+  const b = Math.ceil(705_000 / layout.pieceLength)
+  assert.ok((b + 14) * layout.pieceLength < track.bytes - 70_000, 'the track is long enough for this test')
+  const sha1 = (i: number) => createHash('sha1').update(file.subarray(i * layout.pieceLength, (i + 1) * layout.pieceLength)).digest('hex')
+  prefetchRange(url, (b + 5) * layout.pieceLength + 100, (b + 9) * layout.pieceLength)
+  const net = counted()
+  const fetcher = new OriginFetcher(url, net.fetch)
+  for (const i of [b + 6, b + 7, b + 8]) assert.ok(Buffer.from(await fetcher.fetchPiece(layout, i, sha1(i))).equals(file.subarray(i * layout.pieceLength, (i + 1) * layout.pieceLength)))
+  assert.equal(net.ranges, [], 'the three pieces inside the range')
+  // The piece the range begins inside of, and the one after it: the network serves them.
+  await fetcher.fetchPiece(layout, b + 5, sha1(b + 5))
+  await fetcher.fetchPiece(layout, b + 9, sha1(b + 9))
+  assert.is(net.ranges.length, 2)
+  assert.is(fetcher.bytes, 5 * layout.pieceLength)
+  // Prefetched bytes that fail the piece's hash are not used: the server's own are.
+  const damaged: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init)
+    const body = new Uint8Array(await res.arrayBuffer())
+    body[10] = body[10]! ^ 0xff
+    return new Response(body, { status: res.status, headers: res.headers })
+  }
+  prefetchRange(url, (b + 12) * layout.pieceLength, (b + 14) * layout.pieceLength, damaged)
+  const again = counted()
+  const good = await new OriginFetcher(url, again.fetch).fetchPiece(layout, b + 12, sha1(b + 12))
+  assert.ok(Buffer.from(good).equals(file.subarray((b + 12) * layout.pieceLength, (b + 13) * layout.pieceLength)))
+  assert.equal(again.ranges, [`bytes=${(b + 12) * layout.pieceLength}-${(b + 13) * layout.pieceLength - 1}`])
 })
 
 test('a prefetch the server refuses leaves the stream to the network', async () => {

@@ -5,6 +5,7 @@
  */
 import { SwarmError } from '../../../../protocol/index.ts'
 import { sha1Hex } from './digest.ts'
+import { prefetchedFrom } from './origin-prefetch.ts'
 import { pieceBytes, pieceStart, type PieceLayout } from './piece-plan.ts'
 
 /** Before the first measurement: a LAN round trip and ~2 MB/s, so early pieces start promptly. */
@@ -33,6 +34,13 @@ export class OriginFetcher {
   async fetchPiece(layout: PieceLayout, index: number, expectedSha1: string, signal?: AbortSignal): Promise<Uint8Array> {
     const start = pieceStart(layout, index)
     const length = pieceBytes(layout, index)
+    // A joiner's prefetched range (origin-prefetch.ts) outlasts its first
+    // seconds: the pieces in it are already here once the swarm takes over.
+    const early = await prefetchedFrom(this.url, start)
+    if (early && early.byteLength >= length) {
+      const piece = await this.checked(index, early.slice(0, length), length, expectedSha1).catch(() => null)
+      if (piece) return piece // else the network's copy is checked below
+    }
     const t0 = this.now()
     let res: Response
     try {
@@ -46,10 +54,14 @@ export class OriginFetcher {
       throw new SwarmError('origin_failed', `HTTP ${res.status} for piece ${index}`)
     }
     const body = new Uint8Array(await res.arrayBuffer())
-    this.bytes += body.byteLength
     const t2 = this.now()
     this.latencyMs += EWMA * (t1 - t0 - this.latencyMs)
     if (t2 > t1) this.bytesPerMs += EWMA * (body.byteLength / Math.max(1, t2 - t0) - this.bytesPerMs)
+    return this.checked(index, body, length, expectedSha1)
+  }
+
+  private async checked(index: number, body: Uint8Array, length: number, expectedSha1: string): Promise<Uint8Array> {
+    this.bytes += body.byteLength
     if (body.byteLength !== length) throw new SwarmError('origin_corrupt', `piece ${index}: ${body.byteLength} of ${length} bytes`)
     if ((await sha1Hex(body)) !== expectedSha1) throw new SwarmError('origin_corrupt', `piece ${index} fails its hash`)
     return body

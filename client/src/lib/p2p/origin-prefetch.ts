@@ -3,7 +3,9 @@
  * the join reply about where the room is in its track, and fetches the bytes
  * there while its links and its clock estimate of the curator come up
  * (player/head-prefetch.ts). An OriginStream opened at a byte inside such a
- * range reads from here, and from the network only past it. Ranges are let
+ * range reads from here, and from the network only past it; so does an
+ * OriginFetcher for a whole piece inside one (once the swarm is set up,
+ * before the joiner has read that far). Ranges are let
  * go after KEEP_MS, not when read: a reader may open more than once inside
  * one (a seek plan that starts over a little earlier does not).
  */

@@ -32,9 +32,13 @@ export function prefetchHead(track: Track): void {
  * its start a little past where the sound is once its clock estimate is
  * good). This much audio, at most PREFETCH_MAX_BYTES. Fetched once the
  * curator's anchor and the clock were in hand, a joiner's first bytes came
- * 100-430 ms after it asked (bench/sync).
+ * 100-430 ms after it asked (bench/sync). Its sound starts where the room
+ * is by then, 0.5-2.5 s past the reply's position: with 3 s, as little as
+ * 0.6 s of the range was left ahead of it, and bench/sync's joiner ran dry
+ * 0.7-1.9 s after its start, waiting on the network for what came next.
+ * What it does not use goes to its swarm (OriginFetcher reads here too).
  */
-const PREFETCH_SEC = 3
+const PREFETCH_SEC = 5
 const PREFETCH_MAX_BYTES = 4 * 2 ** 20
 
 export function prefetchPlaying(track: Track, positionSec: number): void {
