@@ -7,6 +7,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { prefetchRange } from '../../client/src/lib/p2p/origin-prefetch.ts'
 import { buildTrackTorrent, readTrackTorrent } from '../../client/src/lib/p2p/track-torrent.ts'
 import { LyingChunkStore } from '../support/lying-store.ts'
 import { fetchTorrent, NodeListener, type PlayResult } from '../support/swarm-listener.ts'
@@ -22,6 +23,7 @@ const files = {
   'slow.wav': noiseWav(3 * 1024 * 1024, 6),
   'playing.wav': noiseWav(4 * 1024 * 1024, 7),
   'warm.wav': noiseWav(1024 * 1024, 8),
+  'joiner.wav': noiseWav(1024 * 1024, 9),
 }
 const server = await startSwarmServer(files)
 const listeners: NodeListener[] = []
@@ -264,6 +266,33 @@ test('a slow swarm set-up does not delay the first bytes: the origin bridges, th
   // The bridged opening reaches the store too: the track completes, is cached, and can be seeded.
   for (let t = 0; t < 50 && !l.storage.map.has(`track:${track.sha256}`); t++) await sleep(100)
   assert.ok(l.storage.map.has(`track:${track.sha256}`), 'the track is cached after a bridged start')
+  await releaseAll()
+})
+
+test('a joiner reads the bytes it prefetched at once, due or not, and the origin is not asked for them again', async () => {
+  const track = server.track('joiner')
+  await allow('joiner')
+  const file = files['joiner.wav']
+  const [from, to] = [200_000, 600_000]
+  await sleep(300) // let origin responses the last test aborted finish counting
+  const before = server.originBytes.get(track.id) ?? 0
+  prefetchRange(`${server.base}/api/stream/${track.id}`, from, to)
+  // Nothing it reads falls due for 10 s: paced like the origin's bytes, it would wait that long.
+  const source = listener('joiner', { startupMs: 10_000 }).source(track)
+  source.seek(from)
+  const t0 = performance.now()
+  const parts: Uint8Array[] = []
+  for (let got = 0; got < to - from; ) {
+    const chunk = (await source.read())!
+    parts.push(chunk)
+    got += chunk.byteLength
+  }
+  const ms = performance.now() - t0
+  source.close()
+  assert.ok(Buffer.concat(parts).subarray(0, to - from).equals(file.subarray(from, to)), 'the file’s own bytes')
+  assert.ok(ms < 3000, `read in ${ms.toFixed(0)} ms, not when due`)
+  await sleep(300)
+  assert.is((server.originBytes.get(track.id) ?? 0) - before, to - from, 'the origin sent the prefetched range, once')
   await releaseAll()
 })
 

@@ -67,3 +67,13 @@ export async function prefetchedFrom(url: string, byte: number): Promise<Uint8Ar
   while (r.got <= byte - r.from && !r.done) await new Promise<void>((resolve) => r.waiters.push(resolve))
   return r.got > byte - r.from ? r.bytes.subarray(byte - r.from, r.got) : null
 }
+
+/**
+ * Where the prefetched range holding `byte` ends (its bytes there came, or
+ * are on their way), or `byte` itself when none holds it.
+ */
+export function prefetchReach(url: string, byte: number): number {
+  const r = ranges.get(url)?.find((x) => byte >= x.from && byte < x.to && (x.got > byte - x.from || !x.done))
+  if (!r) return byte
+  return r.done ? r.from + r.got : r.to
+}

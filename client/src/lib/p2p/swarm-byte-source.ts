@@ -12,6 +12,7 @@ import { SWARM_PIECE_LENGTH, SwarmError, type FileHead, type SwarmCounters, type
 import { HeadOnce, readHeadByRanges, type ByteSource, type PlaybackPoint } from '../player/byte-source.ts'
 import { takePrefetchedHead } from '../player/head-prefetch.ts'
 import { OriginFetcher } from './origin-fetcher.ts'
+import { prefetchReach } from './origin-prefetch.ts'
 import { OriginStream } from './origin-stream.ts'
 import { PieceAssembler, type AssembledPiece } from './piece-assembler.ts'
 import {
@@ -245,7 +246,7 @@ export class SwarmByteSource implements ByteSource {
         // A range already asked for is read out whatever its timing: it costs nothing more.
         const open = this.bridgeStream!.opened && this.bridgeAt === this.nextByte
         const wait = this.untilDue()
-        if (wait <= 0 || open) return this.bridge(this.bridgeStream!)
+        if (wait <= 0 || open || this.prefetched(this.nextByte)) return this.bridge(this.bridgeStream!)
         // Not due yet (or paused: never due): wait for the swarm, or until it is.
         await (Number.isFinite(wait) ? Promise.race([this.init, delay(wait)]) : this.init)
         return this.next()
@@ -262,6 +263,7 @@ export class SwarmByteSource implements ByteSource {
     // Piece by piece through the plan, a joiner's first bytes took 140-210 ms
     // on a busy page (bench/sync), past the moment its clock let it sound.
     if (!this.delivered && this.bridgeStream && this.pieces && !this.pieces.has(this.cursor) && this.untilDue() <= 0) return this.bridge(this.bridgeStream)
+    if (this.bridgeStream && this.pieces && !this.pieces.has(this.cursor) && this.prefetched(this.nextByte)) return this.bridge(this.bridgeStream)
     this.bridgeStream?.cancel()
     this.originTakesOver()
     if (this.fallback) {
@@ -390,7 +392,7 @@ export class SwarmByteSource implements ByteSource {
       const tl = this.timeline!
       const dueBy = (tl.positionSec + (this.now() + this.config.unheldLeadMs + this.config.jitterMs - tl.atMs) / 1000) * tl.bytesPerSecond
       const end = Math.max(from + 1, Math.ceil(dueBy))
-      this.bridgeEnd = Math.min(total, Math.ceil(end / step) * step)
+      this.bridgeEnd = Math.min(total, Math.max(Math.ceil(end / step) * step, this.prefetchReach(from)))
       await origin.open(from, this.bridgeEnd)
       this.bridgeAt = from
     }
@@ -407,6 +409,22 @@ export class SwarmByteSource implements ByteSource {
     this.bridgedPieces.push(...this.bridged.add(from, bytes))
     this.storeBridged()
     return bytes
+  }
+
+  /**
+   * Bytes a joiner prefetched with its join reply (origin-prefetch.ts) are
+   * read as fast as they are read, due or not: they are here already, and
+   * peers could only have saved the origin what it has sent. Paced like the
+   * origin's (a piece as each fell due), a joiner read them one 64 KiB range
+   * at a time (a probe of bench/sync's room), and decoded at about the pace
+   * of playback.
+   */
+  private prefetched(byte: number): boolean {
+    return this.prefetchReach(byte) > byte
+  }
+
+  private prefetchReach(byte: number): number {
+    return this.opts.originUrl ? prefetchReach(this.opts.originUrl, byte) : byte
   }
 
   /** Whether the bridge's open range goes on from `byte`. */
