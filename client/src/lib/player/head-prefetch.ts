@@ -36,10 +36,10 @@ export function prefetchHead(track: Track): void {
  * is by then, 0.5-2.5 s past the reply's position: with 3 s, as little as
  * 0.6 s of the range was left ahead of it, and bench/sync's joiner ran dry
  * 0.7-1.9 s after its start, waiting on the network for what came next.
- * The rest must last until its swarm (set up once it sounds) delivers: with
- * 5 s a probe's joiner still waited 1.7 s for the pieces after the range,
- * and ran dry in 3 of 4 joins; with 8 s, in 1 of 4 (2 underruns), and its
- * origin bytes went from 3.1-3.6 MB to 4.2-4.6 MB of the 17 MB track.
+ * The rest must last until its swarm (set up once it sounds) delivers: in
+ * a probe (four pages playing 24/96, one joining) 2 of 4 joiners still ran
+ * dry with 5 s (19 and 35 underruns), 2 of 9 with 8 s (13 and 2), for
+ * 3.4-4.5 MB and 3.6-4.5 MB from the library of the 17 MB track.
  * What it does not use goes to its swarm (OriginFetcher reads here too).
  */
 const PREFETCH_SEC = 8
