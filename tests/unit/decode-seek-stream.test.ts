@@ -127,6 +127,59 @@ test('seek mode fetches the head without the picture and the audio from near the
   assert.ok(stream.bytesFromOrigin < 64 * 1024 + audioBytes * 0.12, `${stream.bytesFromOrigin} bytes fetched of ${bytes.length}`)
 })
 
+test('the first push goes right behind the seek, before its answer; a failed seek is the stream’s error', async () => {
+  const name = 'ramp-24-96k.flac'
+  const track = trackOf(fixtureBytes(name))
+  const wanted = Math.floor(RAMPS[name].frames / 2)
+  /** The real API, with each seek's answer held until `release` (as a busy worker's reply waits for the page). */
+  const holding = (fail: boolean) => {
+    const order: string[] = []
+    let release = () => {}
+    const held: typeof api = Object.create(api)
+    held.seek = (id, from) => {
+      order.push('seek')
+      // Failing, the worker never hears of it: the push behind it lands in the whole-file session, mid-file.
+      const done = fail ? null : api.seek(id, from)
+      return new Promise((resolve, reject) => {
+        let answered = false
+        release = () => {
+          if (answered) return
+          answered = true
+          order.push('seek answered')
+          void (done ?? Promise.reject(new Error('truncated: the seek header was cut'))).then(resolve, reject)
+        }
+        setTimeout(release, 500) // a page that waits for the answer first gets it anyway
+      })
+    }
+    held.push = (id, bytes) => {
+      order.push('push')
+      release()
+      return api.push(id, bytes)
+    }
+    const open = async (codec: TrackCodec): Promise<DecodeSessionHandle> => {
+      const id = nextId++
+      await api.open(id, codec)
+      return { api: held, id }
+    }
+    return { order, open }
+  }
+  const ok = holding(false)
+  const stream = new TrackStream(track, new HttpByteSource(url(track)), { startFrame: wanted, openSession: ok.open })
+  const chunks = await drain(stream)
+  assert.equal(ok.order.slice(0, 3), ['seek', 'push', 'seek answered'], 'the push was sent while the seek was unanswered')
+  assert.ok(chunks[0]!.startFrame <= wanted)
+  assert.equal(check(chunks, 2, (f, c) => expectedRampSample(name, f, c), RAMPS[name].frames), [])
+  const bad = holding(true)
+  const failing = new TrackStream(track, new HttpByteSource(url(track)), { startFrame: wanted, openSession: bad.open })
+  try {
+    await drain(failing)
+    assert.unreachable('a failed seek played')
+  } catch (err) {
+    assert.match((err as Error).message, /seek header was cut/)
+  }
+  failing.close()
+})
+
 test('an estimate that lands after the wanted frame is retried earlier, through a new range request', async () => {
   const bytes = generated['jump.flac']
   const track = trackOf(bytes)

@@ -111,6 +111,8 @@ export class TrackStream {
   private readonly openSession: (codec: TrackCodec) => Promise<DecodeSessionHandle>
   /** Bytes read but not yet pushed. */
   private leftover: Uint8Array | null = null
+  /** The worker's answer to the last seek, awaited with the push sent behind it (startAt). */
+  private seekReply: Promise<void> | null = null
   /** The first read at a seek's start byte, on its way while the worker seeks (startAt). */
   private firstRead: Promise<Uint8Array | null> | null = null
   private sliceBytes: number
@@ -150,11 +152,15 @@ export class TrackStream {
       const { api, id } = await session
       if (this.closed) return null
       if (bytes) {
-        const out = await api.push(id, bytes)
+        const pushed = api.push(id, bytes)
+        pushed.catch(() => {}) // awaited below
+        await this.seekSettled()
+        const out = await pushed
         if (out.format) this.format = out.format
         this.adaptSlice(bytes.byteLength, out.chunks)
         return (await this.deliver(out.chunks, false)) ?? []
       }
+      await this.seekSettled()
       this.sessionOpen = false // end() closes the session
       const end = await api.end(id)
       if (this.closed) return null
@@ -211,6 +217,13 @@ export class TrackStream {
     void this.session?.then(({ api, id }) => api.close(id)).catch(() => {})
   }
 
+  /** The last seek's answer, taken once: a failed seek is the stream's error, whatever the push behind it met. */
+  private async seekSettled(): Promise<void> {
+    const reply = this.seekReply
+    this.seekReply = null
+    await reply
+  }
+
   /** Seek mode when asked for and the source can do it: head, plan, session, source at the planned byte. */
   private async begin(): Promise<void> {
     const src = this.source
@@ -249,7 +262,13 @@ export class TrackStream {
     first.catch(() => {}) // nextSlice() takes it, errors included
     this.firstRead = first
     const { api, id } = await session
-    await api.seek(id, { header: seek.head.header, audioStart: seek.head.audioStart, startByte })
+    // Answered with the first push (pull): the worker takes messages in
+    // order (decode-api.ts), so that push goes right behind the seek. Awaited
+    // here, the seek was one more worker round trip before a joiner's first
+    // decode, on a page busy joining.
+    const reply = api.seek(id, { header: seek.head.header, audioStart: seek.head.audioStart, startByte })
+    reply.catch(() => {}) // awaited in pull()
+    this.seekReply = reply
   }
 
   /**
