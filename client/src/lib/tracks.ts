@@ -26,6 +26,11 @@ export function streamUrl(trackId: string): string {
   return `/api/stream/${trackId}`
 }
 
+/** A file's mean bytes per second of audio (FLAC and WAV are near enough constant), or null for a track of no known length. */
+export function meanBytesPerSecond(t: Track): number | null {
+  return t.durationSec > 0 ? t.bytes / t.durationSec : null
+}
+
 /** The curator's own files the current room may queue (see LocalTrack), by id. */
 const roomTracks = new Map<string, LocalTrack>()
 

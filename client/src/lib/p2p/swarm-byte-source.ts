@@ -11,6 +11,7 @@
 import { SWARM_PIECE_LENGTH, SwarmError, type FileHead, type SwarmCounters, type Track, type TrackCodec } from '../../../../protocol/index.ts'
 import { HeadOnce, readHeadByRanges, type ByteSource, type PlaybackPoint } from '../player/byte-source.ts'
 import { takePrefetchedHead } from '../player/head-prefetch.ts'
+import { meanBytesPerSecond } from '../tracks.ts'
 import { OriginFetcher } from './origin-fetcher.ts'
 import { prefetchReach } from './origin-prefetch.ts'
 import { OriginStream } from './origin-stream.ts'
@@ -262,8 +263,9 @@ export class SwarmByteSource implements ByteSource {
     // every page waits on): one range from the origin, as before set-up.
     // Piece by piece through the plan, a joiner's first bytes took 140-210 ms
     // on a busy page (bench/sync), past the moment its clock let it sound.
-    if (!this.delivered && this.bridgeStream && this.pieces && !this.pieces.has(this.cursor) && this.untilDue() <= 0) return this.bridge(this.bridgeStream)
-    if (this.bridgeStream && this.pieces && !this.pieces.has(this.cursor) && this.prefetched(this.nextByte)) return this.bridge(this.bridgeStream)
+    // And bytes the joiner prefetched, whenever it reaches them (prefetched()).
+    const startDue = !this.delivered && this.untilDue() <= 0
+    if (this.bridgeStream && this.pieces && !this.pieces.has(this.cursor) && (startDue || this.prefetched(this.nextByte))) return this.bridge(this.bridgeStream)
     this.bridgeStream?.cancel()
     this.originTakesOver()
     if (this.fallback) {
@@ -477,8 +479,7 @@ export class SwarmByteSource implements ByteSource {
   }
 
   private bytesPerSecond(): number {
-    const t = this.opts.track
-    return t.durationSec > 0 ? t.bytes / t.durationSec : 1_000_000
+    return meanBytesPerSecond(this.opts.track) ?? 1_000_000
   }
 
   private start(): Promise<void> {

@@ -9,7 +9,7 @@ import type { FileHead, Track } from '../../../../protocol/index.ts'
 import { seekPlan } from '../../../../workers/decoder/seek-plan.ts'
 import { prefetchRange } from '../p2p/origin-prefetch.ts'
 import { trackFrames } from '../sync/timeline.ts'
-import { streamUrl } from '../tracks.ts'
+import { meanBytesPerSecond, streamUrl } from '../tracks.ts'
 import { HttpByteSource } from './byte-source.ts'
 
 const heads = new Map<string, Promise<FileHead>>()
@@ -51,7 +51,7 @@ export function prefetchPlaying(track: Track, positionSec: number): void {
   void head?.then((h) => {
     const frame = Math.min(Math.max(0, Math.floor(positionSec * track.sampleRate)), trackFrames(track) - 1)
     const plan = seekPlan(track.codec, h, track.bytes, frame)
-    const bytesPerSec = track.durationSec > 0 ? track.bytes / track.durationSec : 0
+    const bytesPerSec = meanBytesPerSecond(track) ?? 0
     const end = Math.min(track.bytes, plan.startByte + Math.min(PREFETCH_MAX_BYTES, Math.ceil(PREFETCH_SEC * bytesPerSec)))
     prefetchRange(streamUrl(track.id), plan.startByte, end)
   }, () => {})

@@ -71,8 +71,9 @@ const NEXT_SOON_SEC = 4
 const NEXT_AHEAD_SEC = 3
 /**
  * A joiner decodes this much from the room's hinted position before its
- * start is placed (decodeExpected), as much as it prefetched (head-prefetch.ts),
- * and the start takes it if it falls within it. Let go after EXPECT_KEEP_MS.
+ * start is placed (decodeExpected), from the bytes it prefetched there
+ * (head-prefetch.ts), and the start takes it if it falls within it. Let go
+ * after EXPECT_KEEP_MS.
  */
 const EXPECT_SEC = 3
 const EXPECT_KEEP_MS = 10_000

@@ -32,6 +32,7 @@ import {
   type TrackFormat,
 } from '../../../../protocol/index.ts'
 import { seekPlan } from '../../../../workers/decoder/seek-plan.ts'
+import { meanBytesPerSecond } from '../tracks.ts'
 import type { ByteSource } from './byte-source.ts'
 import { openDecodeSession } from './decoder-client.ts'
 
@@ -309,7 +310,7 @@ export class TrackStream {
 }
 
 function firstSliceBytes(t: Track): number {
-  const perSecond = t.durationSec > 0 ? t.bytes / t.durationSec : 0
+  const perSecond = meanBytesPerSecond(t) ?? 0
   if (!(perSecond > 0) || !Number.isFinite(perSecond)) return FIRST_SLICE_BYTES
   return Math.min(MAX_SLICE_BYTES, Math.max(MIN_SLICE_BYTES, Math.round(perSecond * SLICE_SECONDS)))
 }
