@@ -12,9 +12,7 @@
  * The same pass writes the samples as RFC 9639 §8.2 hashes them for the
  * STREAMINFO MD5: interleaved, little-endian, signed, bits/8 bytes each.
  */
-export interface ByteSink {
-  update(bytes: Uint8Array): unknown
-}
+import type { ByteSink } from '../deferred-hash.ts'
 
 const BLOCK_FRAMES = 16384
 
