@@ -165,6 +165,12 @@ try {
   const playSteps = await stepsOf([curator, ...early], clickedAt, clickedAt + 3000)
   const nextSteps = await stepsOf([curator, ...listeners], nextAt, nextAt + 2500)
   const resumeSteps = await stepsOf([curator, ...listeners], resumeAt, resumeAt + 1500)
+  // A pause that reached a page after its moment (room-playback.ts stopAtPause): that page played on past the paused frame, and its resume goes on after what it heard.
+  const pausesLate = await Promise.all(listeners.map((p) => p.evaluate(() => {
+    const m = performance.getEntriesByName('aula:pause-late').at(-1) as PerformanceMark | undefined
+    const d = m?.detail as { lateMs: number | null; frames: number } | undefined
+    return d ? `${d.lateMs?.toFixed(0)} ms late, ${d.frames} frames past` : 'in time'
+  })))
 
   // Before the captures are copied out: that copy keeps the cores busy for seconds, and the pages run dry.
   const underruns = await Promise.all([curator, ...listeners].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
@@ -220,6 +226,8 @@ try {
   )
   console.log(`sync play→audible steps (ms after the click; curator first): ${playSteps.join(' | ')}`)
   console.log(`sync next→audible steps (ms after the click; curator first): ${nextSteps.join(' | ')}`)
+  console.log(`sync Play after Pause→audible steps (ms after the click; curator first): ${resumeSteps.join(' | ')}`)
+  console.log(`sync the Pause before it, per listener: ${pausesLate.join(' | ')}`)
   console.log(`sync listeners' own view (state / offset / round trip / skew): ${estimates.join(' | ')}`)
   console.log(`sync join→audible (mid-track, from opening the link): ${fmt(joinToAudible, 0)} ms`)
   console.log(`sync mid-track joiner's offset every 0.5 s from its first sound (ms): ${joinerSeries}`)

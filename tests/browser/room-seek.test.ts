@@ -51,9 +51,12 @@ test('the curator seeks; everyone lands on the same frame together', async () =>
   // the pause reaches it after its moment, when it has played past the
   // paused frame: it must neither hear those frames twice nor fall out of step.
   const bar = ana.getByRole('region', { name: 'Player' })
+  // Cy's is held 80 ms, as a page busy with its swarm is: the pause's lead
+  // (PAUSE_LEAD_MS) covers that, the output's latency and a device callback.
   const busy = bo.evaluate('(() => { const t = performance.now(); while (performance.now() - t < 700) {} })()')
+  const held = cy.evaluate('(() => { const t = performance.now(); while (performance.now() - t < 80) {} })()')
   await bar.getByRole('button', { name: 'Pause' }).click()
-  await busy
+  await Promise.all([busy, held])
   for (const p of [ana, bo, cy]) await p.waitForFunction(() => (window as unknown as { aulaDebug: { player: { status: string } } }).aulaDebug.player.status === 'idle')
   await ana.waitForTimeout(800)
   await bar.getByRole('button', { name: 'Play' }).click()
@@ -61,6 +64,8 @@ test('the curator seeks; everyone lands on the same frame together', async () =>
   await assertLanded('the resume', [ana, bo, cy])
   const lateOnBo = (await bo.evaluate("performance.getEntriesByName('aula:pause-late').length")) as number
   assert.ok(lateOnBo > 0, 'the pause reached busy Bo after its moment (else this checks nothing more than Cy)')
+  const lateOnCy = (await cy.evaluate("performance.getEntriesByName('aula:pause-late').map((m) => JSON.stringify(m.detail)).join(' ')")) as string
+  assert.is(lateOnCy, '', 'the pause reached Cy, held 80 ms, in time to stop on the paused frame itself')
   // Everyone stopped on a frame and went on from the next one: nothing heard
   // twice or skipped across the pause (Ana and Cy on the paused frame, Bo a moment after it).
   for (const [name, p] of [['Ana', ana], ['Bo', bo], ['Cy', cy]] as const) {

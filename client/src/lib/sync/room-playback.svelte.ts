@@ -69,6 +69,17 @@ const CLOCK_POLL_MS = 20
  * bench/sync's joiner took 100-130 ms from placing to its first node.
  */
 const JOIN_LEAD_SEC = 0.15
+/**
+ * A pause stops the sound this long after the curator acts: longer than
+ * LEAD_MS, since a page stops on its frame only if the pause reaches it
+ * before that frame is rendered, the output's latency (~85 ms) and a
+ * device callback (STOP_GUARD_SEC, 50 ms) ahead of when it is heard. With
+ * 150 ms that left ~15 ms: in bench/sync (5 pages, 2 cores) every listener
+ * got the pause 80-183 ms after the click, too late, and played on 6-100 ms
+ * past it plus LATE_STOP_LEAD_SEC; its resume then went on after what it
+ * had heard, sounding 106-201 ms after the others.
+ */
+const PAUSE_LEAD_MS = 300
 /** A seek sounds this long after the curator acts: a head read, a seek plan and some decoding on every page. */
 const SEEK_LEAD_MS = 400
 /**
@@ -335,7 +346,7 @@ export class RoomPlayback {
   }
 
   /**
-   * Everyone stops on the same frame, LEAD_MS from now (as a Play starts),
+   * Everyone stops on the same frame, PAUSE_LEAD_MS from now,
    * and a resume goes on from that very frame: stopping at once, each page
    * stopped wherever the anchor reached it, and a resume repeated what it
    * had played past the paused point (the anchor's trip and the output's
@@ -345,7 +356,7 @@ export class RoomPlayback {
     this.setPending(null)
     const a = this.anchor
     if (!a || a.state !== 'playing') return
-    const at = syncNow() + LEAD_MS
+    const at = syncNow() + PAUSE_LEAD_MS
     const pos = positionAt(a, this.queue, at)
     if (!pos) return
     this.publish({ queue: a.queue, index: pos.index, state: 'paused', positionFrames: pos.frame, atCuratorTime: at })
