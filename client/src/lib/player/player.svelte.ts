@@ -444,9 +444,15 @@ export class Player {
     this.cued = first ? { index, fromFrame: from } : null
     if (!first) return
     this.status = 'loading'
-    this.deviceRate = await outputDeviceRate()
-    await this.ensureOutput(first.sampleRate)
-    if (generation !== this.generation) return // superseded while the output opened
+    // The output open at this rate already (a Next, a resume, a warm Play):
+    // nothing is awaited before the start is placed. Each await let the
+    // page's re-render for the new status run first, 10-80 ms of a busy
+    // listener's 150 ms lead (bench/sync's Next), and it sounded late.
+    if (!this.outputReadyFor(first.sampleRate)) {
+      this.deviceRate = await outputDeviceRate()
+      await this.ensureOutput(first.sampleRate)
+      if (generation !== this.generation) return // superseded while the output opened
+    }
     this.noteOutput(first.sampleRate)
     this.cued = null
     // Its bytes are due START_BYTES_EARLY_SEC early from the outset, as once
@@ -560,6 +566,11 @@ export class Player {
       const starting = seg === this.segments[0] && (seg.scheduledEnd === null || positionSec - seg.stream.startFrame / rate < STARTUP_SEC)
       seg.stream.source.setPlayback?.({ positionSec: positionSec + (starting ? START_BYTES_EARLY_SEC : 0), atMs: t, playing })
     }
+  }
+
+  private outputReadyFor(rate: number): boolean {
+    const out = this.output
+    return this.deviceRate !== null && this.outputOpening === null && out !== null && out.ctx.sampleRate === rate && !out.refused
   }
 
   /** One output opening at a time: a cue and the start that follows it share it. */
