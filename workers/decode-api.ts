@@ -69,8 +69,6 @@ export function createDecodeApi(): DecodeApi {
       if (!(bytes instanceof Uint8Array)) throw new Error('push() takes a Uint8Array')
       try {
         const chunks = d.push(bytes)
-        // Hashed once this answer has gone (comlink posts it in a microtask): see deferred-hash.ts.
-        setTimeout(() => d.catchUp())
         return transfer({ format: d.format, chunks }, buffersOf(chunks))
       } catch (err) {
         throw asWorkerError(err)

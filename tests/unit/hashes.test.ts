@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { DeferredHash } from '../../workers/decoder/deferred-hash.ts'
 import { Md5 } from '../../workers/decoder/md5.ts'
 import { Sha256 } from '../../workers/decoder/sha256.ts'
 import { seeded } from '../support/decode.ts'
@@ -44,22 +43,5 @@ for (const [name, make] of HASHES) {
     }
   })
 }
-
-test('a deferred hash keeps what it is fed: a buffer reused between updates (as the MD5 scratch is) hashes as if fed at once', () => {
-  const rnd = seeded(7)
-  const bytes = new Uint8Array(200_000).map(() => rnd() * 256)
-  const deferred = new DeferredHash(new Sha256())
-  const scratch = new Uint8Array(16_384)
-  for (let at = 0, i = 0; at < bytes.length; at += scratch.length, i++) {
-    const n = Math.min(scratch.length, bytes.length - at)
-    scratch.set(bytes.subarray(at, at + n))
-    deferred.update(scratch.subarray(0, n))
-    if (i % 3 === 1) deferred.catchUp() // caught up now and then, as the worker does
-  }
-  scratch.fill(0)
-  assert.ok(deferred.pendingBytes > 0)
-  assert.is(deferred.catchUp().digestHex(), createHash('sha256').update(bytes).digest('hex'))
-  assert.is(deferred.pendingBytes, 0)
-})
 
 test.run()

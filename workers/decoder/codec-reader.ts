@@ -21,7 +21,5 @@ export interface CodecReader {
   end(): { planes: Planes; partial: boolean }
   /** RFC 9639 §8.2 verdict, asked once the whole stream has been decoded. */
   md5Verdict(): Md5Verdict
-  /** Hashes the samples push() left for later (deferred-hash.ts). */
-  catchUp(): void
   destroy(): void
 }

@@ -10,7 +10,6 @@
  */
 import type { DecodeEnd, PcmChunk, SeekStart, TrackCodec, TrackFormat } from '../../protocol/worker-api.ts'
 import type { CodecReader, Planes } from './codec-reader.ts'
-import { DeferredHash } from './deferred-hash.ts'
 import { DecodeError } from './errors.ts'
 import { FlacReader } from './flac/flac-reader.ts'
 import { Sha256 } from './sha256.ts'
@@ -21,7 +20,7 @@ type State = { is: 'open' } | { is: 'failed'; error: DecodeError } | { is: 'ende
 export class StreamDecoder {
   private state: State = { is: 'open' }
   /** Null in seek mode: a part of the file has no file hash to compare. */
-  private readonly fileHash: DeferredHash<Sha256> | null
+  private readonly fileHash: Sha256 | null
   /** Frames decoded so far. */
   private frames = 0
 
@@ -30,7 +29,7 @@ export class StreamDecoder {
     private readonly reader: CodecReader,
     readonly seeking: boolean,
   ) {
-    this.fileHash = seeking ? null : new DeferredHash(new Sha256())
+    this.fileHash = seeking ? null : new Sha256()
   }
 
   /**
@@ -87,21 +86,11 @@ export class StreamDecoder {
     return {
       chunks,
       md5: truncated || this.seeking ? 'unavailable' : this.reader.md5Verdict(),
-      sha256: this.fileHash ? this.fileHash.catchUp().digestHex() : null,
+      sha256: this.fileHash ? this.fileHash.digestHex() : null,
       firstFrame: first,
       frames: this.frames,
       truncated,
     }
-  }
-
-  /**
-   * Hashes what push() left for later (deferred-hash.ts): the decode worker
-   * calls it once a push's answer is on its way; end() does it anyway.
-   */
-  catchUp(): void {
-    if (this.state.is !== 'open') return
-    this.fileHash?.catchUp()
-    this.reader.catchUp()
   }
 
   /** Frees the wasm decoder; safe to call more than once. */

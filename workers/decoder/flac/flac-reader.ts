@@ -6,7 +6,6 @@ import type { Md5Verdict, SeekStart, TrackFormat } from '../../../protocol/worke
 import { ByteQueue } from '../byte-queue.ts'
 import type { CodecReader, Planes } from '../codec-reader.ts'
 import { DecodeError } from '../errors.ts'
-import { DeferredHash } from '../deferred-hash.ts'
 import { Md5 } from '../md5.ts'
 import { FlacFramer, maxFrameBytes, type Frame } from './framer.ts'
 import { LibFlac } from './libflac.ts'
@@ -22,7 +21,7 @@ export class FlacReader implements CodecReader {
   private info: StreamInfo | null = null
   private framer: FlacFramer | null = null
   private recovery: SampleRecovery | null = null
-  private hasher: DeferredHash<Md5> | null = null
+  private hasher: Md5 | null = null
   /** Seek mode: looks for the first whole frame, then hands over to the framer. */
   private sync: FrameSync | null = null
   /** Seek mode: bytes still to drop before the audio (the push started inside the metadata). */
@@ -99,11 +98,7 @@ export class FlacReader implements CodecReader {
 
   md5Verdict(): Md5Verdict {
     if (!this.info?.md5 || !this.hasher) return 'unavailable'
-    return this.hasher.catchUp().digestHex() === this.info.md5 ? 'match' : 'mismatch'
-  }
-
-  catchUp(): void {
-    this.hasher?.catchUp()
+    return this.hasher.digestHex() === this.info.md5 ? 'match' : 'mismatch'
   }
 
   destroy(): void {
@@ -142,7 +137,7 @@ export class FlacReader implements CodecReader {
     }
     this.framer = new FlacFramer(info, this.q, this.metadataBytes)
     this.recovery = new SampleRecovery(info.bitsPerSample as 8 | 16 | 24)
-    this.hasher = md5 && info.md5 ? new DeferredHash(new Md5()) : null
+    this.hasher = md5 && info.md5 ? new Md5() : null
     this.lib.start(info.body)
   }
 

@@ -12,7 +12,9 @@
  * The same pass writes the samples as RFC 9639 §8.2 hashes them for the
  * STREAMINFO MD5: interleaved, little-endian, signed, bits/8 bytes each.
  */
-import type { ByteSink } from '../deferred-hash.ts'
+export interface ByteSink {
+  update(bytes: Uint8Array): unknown
+}
 
 const BLOCK_FRAMES = 16384
 

@@ -96,8 +96,6 @@ export class WavReader implements CodecReader {
     return 'unavailable' // WAV carries no checksum of its samples
   }
 
-  catchUp(): void {} // nothing is hashed here
-
   destroy(): void {
     this.q.clear()
   }
