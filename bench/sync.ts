@@ -165,11 +165,14 @@ try {
   const playSteps = await stepsOf([curator, ...early], clickedAt, clickedAt + 3000)
   const nextSteps = await stepsOf([curator, ...listeners], nextAt, nextAt + 2500)
   const resumeSteps = await stepsOf([curator, ...listeners], resumeAt, resumeAt + 1500)
-  // A pause that reached a page after its moment (room-playback.ts stopAtPause): that page played on past the paused frame, and its resume goes on after what it heard.
+  // A pause that reached a page too late to stop on its frame (room-playback.ts stopAtPause): that page
+  // stopped past the paused frame, and its resume goes on after what it heard, so it sounds later.
   const pausesLate = await Promise.all(listeners.map((p) => p.evaluate(() => {
     const m = performance.getEntriesByName('aula:pause-late').at(-1) as PerformanceMark | undefined
     const d = m?.detail as { lateMs: number | null; frames: number } | undefined
-    return d ? `${d.lateMs?.toFixed(0)} ms late, ${d.frames} frames past` : 'in time'
+    if (!d) return 'in time'
+    const when = d.lateMs === null ? 'with no clock' : d.lateMs < 0 ? `${(-d.lateMs).toFixed(0)} ms before its moment` : `${d.lateMs.toFixed(0)} ms after its moment`
+    return `too late, ${when}, ${d.frames} frames from the paused one`
   })))
 
   // Before the captures are copied out: that copy keeps the cores busy for seconds, and the pages run dry.

@@ -568,6 +568,7 @@ export class Player {
     }
   }
 
+  /** The output is open at `rate`, its device's rate known, and no other is opening: a start needs no await. */
   private outputReadyFor(rate: number): boolean {
     const out = this.output
     return this.deviceRate !== null && this.outputOpening === null && out !== null && out.ctx.sampleRate === rate && !out.refused
