@@ -17,8 +17,8 @@ import { frame0Time, positionAt, trackFrames } from './timeline.ts'
 type AnchorMessage = Extract<PeerMessage, { type: 'anchor' }>
 
 /**
- * Play, pause and next sound this long after the curator acts: everyone
- * starts together. With the entry that plays next held warm
+ * Play and Next sound this long after the curator acts (a pause stops
+ * PAUSE_LEAD_MS after it): everyone starts together. With the entry that plays next held warm
  * (player/warm-start.ts), the lead covers the anchor's trip, placing audio
  * already decoded, and the output's latency (~85 ms, audio-output.ts): in
  * bench/sync (5 pages in one Chromium, 2 cores shared with other work) every
