@@ -570,8 +570,12 @@ export class Player {
 
   /** The output is open at `rate`, its device's rate known, and no other is opening: a start needs no await. */
   private outputReadyFor(rate: number): boolean {
-    const out = this.output
-    return this.deviceRate !== null && this.outputOpening === null && out !== null && out.ctx.sampleRate === rate && !out.refused
+    return this.deviceRate !== null && this.outputOpening === null && this.outputOpenAt(rate)
+  }
+
+  /** An output is open at `rate` and the browser did not refuse it. */
+  private outputOpenAt(rate: number): boolean {
+    return this.output !== null && this.output.ctx.sampleRate === rate && !this.output.refused
   }
 
   /** One output opening at a time: a cue and the start that follows it share it. */
@@ -588,7 +592,7 @@ export class Player {
   }
 
   private async openOutputAt(rate: number): Promise<void> {
-    if (this.output && this.output.ctx.sampleRate === rate && !this.output.refused) return
+    if (this.outputOpenAt(rate)) return
     void this.output?.ctx.close().catch(() => {})
     this.output = null
     const out = openOutput(rate)

@@ -18,15 +18,15 @@ type AnchorMessage = Extract<PeerMessage, { type: 'anchor' }>
 
 /**
  * Play and Next sound this long after the curator acts (a pause stops
- * PAUSE_LEAD_MS after it): everyone starts together. With the entry that plays next held warm
- * (player/warm-start.ts), the lead covers the anchor's trip, placing audio
- * already decoded, and the output's latency (~85 ms, audio-output.ts): in
- * bench/sync (5 pages in one Chromium, 2 cores shared with other work) every
- * page handed Web Audio its first node 5–55 ms after the click. A page that
- * misses it starts a few ms into the track, in step. Without warm start,
- * each page fetched and decoded the new track inside the lead and sounded
- * 230–930 ms after the click; no lead a person would call immediate covers
- * that (a cold start cues first, startAtTop).
+ * PAUSE_LEAD_MS after it): everyone starts together. With the entry that
+ * plays next held warm (player/warm-start.ts), the lead covers the anchor's
+ * trip, placing audio already decoded, and the output's latency (~85 ms,
+ * audio-output.ts): in bench/sync (5 pages in one Chromium, 2 cores shared
+ * with other work) every page handed Web Audio its first node 5–55 ms after
+ * the click. A page that misses it starts a few ms into the track, in step.
+ * Without warm start, each page fetched and decoded the new track inside
+ * the lead and sounded 230–930 ms after the click; no lead a person would
+ * call immediate covers that (a cold start cues first, startAtTop).
  */
 export const LEAD_MS = 150
 /**
