@@ -177,8 +177,19 @@ try {
 
   // Before the captures are copied out: that copy keeps the cores busy for seconds, and the pages run dry.
   const underruns = await Promise.all([curator, ...listeners].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
+  // Each as "seconds after Play:ms cut(ms the last slice waited for its bytes/for the decoder)".
   const underrunTimes = await Promise.all([curator, ...listeners].map((p) => p.evaluate((since) =>
-    performance.getEntriesByName('aula:underrun').map((m) => ((performance.timeOrigin + m.startTime - since) / 1000).toFixed(1)).join(' '), clickedAt)))
+    performance.getEntriesByName('aula:underrun').map((m) => {
+      const d = (m as PerformanceMark).detail as { ms: number; slice: { bytesMs: number; decodeMs: number } | null } | null
+      const slice = d?.slice ? `(${d.slice.bytesMs.toFixed(0)}/${d.slice.decodeMs.toFixed(0)})` : ''
+      return `${((performance.timeOrigin + m.startTime - since) / 1000).toFixed(1)}:${d?.ms ?? '?'}${slice}`
+    }).join(' '), clickedAt)))
+  // Where each page's bytes came from, as its last underrun saw them (its sounding track's source).
+  const underrunSources = await Promise.all([curator, ...listeners].map((p) => p.evaluate(() => {
+    const m = performance.getEntriesByName('aula:underrun').at(-1) as PerformanceMark | undefined
+    const c = (m?.detail as { source: { bytesFromPeers: number; bytesFromOrigin: number; peers: number; piecesLate: number } | null } | undefined)?.source
+    return c ? `peers ${(c.bytesFromPeers / 1e6).toFixed(1)} MB, origin ${(c.bytesFromOrigin / 1e6).toFixed(1)} MB, ${c.peers} peers, ${c.piecesLate} pieces late` : '-'
+  })))
   const captures = await Promise.all([curator, ...listeners].map(readCaptures))
   const [ref, ...caps] = captures.map((c) => c[0]!)
   // The next track has the same rate: it continues in the same capture. Its first
@@ -245,6 +256,7 @@ try {
       `; points with no output reading near (a stalled page): ${caps.map((c) => unreadPoints.get(c) ?? 0).join(', ')}`,
   )
   console.log(`sync underruns at (s after Play; curator first): ${underrunTimes.map((t) => t || '-').join(' | ')}`)
+  console.log(`sync at each page's last underrun, its track's bytes: ${underrunSources.join(' | ')}`)
 } finally {
   await stage.dispose()
 }

@@ -24,6 +24,7 @@ const files = {
   'playing.wav': noiseWav(4 * 1024 * 1024, 7),
   'warm.wav': noiseWav(1024 * 1024, 8),
   'joiner.wav': noiseWav(1024 * 1024, 9),
+  'held.wav': noiseWav(1024 * 1024, 10),
 }
 const server = await startSwarmServer(files)
 const listeners: NodeListener[] = []
@@ -348,6 +349,20 @@ test('a track held warm for next waits behind the one playing, beyond its openin
   assert.is(server.originBytes.get(next.id) ?? 0, 0)
   warm.close()
   playing.close()
+  await releaseAll()
+})
+
+test('pieces already here are read up to 256 KiB at a time: each read costs the player a round trip to its decoder', async () => {
+  const track = server.track('held')
+  await allow('held')
+  const l = listener('holder')
+  await l.seed(track, new Uint8Array(files['held.wav']))
+  // Not from its cache: from the swarm's pieces, all here, as a listener's are when peers sent them ahead.
+  const r = await l.play(track, { cache: undefined })
+  assert.is(r.sha256, track.sha256)
+  const sizes = r.arrivals.map((a, i) => a.bytes - (r.arrivals[i - 1]?.bytes ?? 0))
+  assert.ok(sizes.length <= Math.ceil(track.bytes / (256 * 1024)) + 1, `${sizes.length} reads for ${track.bytes} bytes: ${sizes.join(', ')}`)
+  assert.ok(sizes.every((n) => n <= 256 * 1024), `no read over 256 KiB: ${sizes.join(', ')}`)
   await releaseAll()
 })
 

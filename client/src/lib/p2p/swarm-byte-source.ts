@@ -8,6 +8,7 @@
  * It owns no torrent: the SwarmClient does, so a track keeps seeding after
  * this reader is closed, until the room releases it.
  */
+import { concat } from 'uint8-util'
 import { SWARM_PIECE_LENGTH, SwarmError, type FileHead, type SwarmCounters, type Track, type TrackCodec } from '../../../../protocol/index.ts'
 import { HeadOnce, readHeadByRanges, type ByteSource, type PlaybackPoint } from '../player/byte-source.ts'
 import { takePrefetchedHead } from '../player/head-prefetch.ts'
@@ -88,6 +89,15 @@ const RETRY_MS = 500
 const ORIGIN_BACKOFF_MS = 40
 /** Owned pieces fetched early at a time (piece-plan's aheadSlots). */
 const AHEAD_IN_FLIGHT = 1
+/**
+ * A read returns every consecutive piece already here, up to this much (the
+ * decoder's largest slice, track-stream.ts). A piece a read, 64 KiB, is
+ * 0.11 s of a 24/96 stereo track, and each read costs the player a round
+ * trip to its decoder worker and back: on busy pages (bench/sync, 6 pages
+ * on 2 cores) those took 100-400 ms, so pages decoded slower than they
+ * played and ran dry every few hundred ms for seconds, the bytes already here.
+ */
+const READ_MAX_BYTES = 256 * 1024
 
 export class SwarmByteSource implements ByteSource {
   private readonly now: () => number
@@ -282,9 +292,12 @@ export class SwarmByteSource implements ByteSource {
     }
     const index = this.cursor
     if (!(await this.arrived(pieces, index))) return !this.closed && this.originTakesOver() ? this.next() : null
-    const bytes = await pieces.read(index)
+    let last = index
+    while (last + 1 < layout.count && pieces.has(last + 1) && pieceStart(layout, last + 2) - pieceStart(layout, index) <= READ_MAX_BYTES) last++
+    const parts = await Promise.all(Array.from({ length: last - index + 1 }, (_, k) => pieces.read(index + k)))
+    const bytes = parts.length === 1 ? parts[0]! : concat(parts)
     const skip = this.nextByte - pieceStart(layout, index)
-    this.nextByte = pieceStart(layout, index + 1)
+    this.nextByte = pieceStart(layout, last + 1)
     this.tick()
     return skip > 0 ? bytes.subarray(skip) : bytes
   }
@@ -644,12 +657,12 @@ export class SwarmByteSource implements ByteSource {
     return j
   }
 
-  /** Piece-sized slices of the cached file, on the same boundaries as the swarm's. */
+  /** Slices of the cached file as large as the swarm's reads (READ_MAX_BYTES), on its piece boundaries. */
   private readCached(bytes: Uint8Array): Uint8Array | null {
     const step = this.layout?.pieceLength ?? SWARM_PIECE_LENGTH
     const start = this.nextByte
     if (start >= bytes.byteLength) return null
-    const end = Math.min(bytes.byteLength, (Math.floor(start / step) + 1) * step)
+    const end = Math.min(bytes.byteLength, (Math.floor(start / step) + Math.max(1, Math.floor(READ_MAX_BYTES / step))) * step)
     this.nextByte = end
     this.bytesFromCache += end - start
     return bytes.slice(start, end)

@@ -660,7 +660,7 @@ export class Player {
         performance.mark('aula:first-node')
         seg.stream.source.sounding?.()
       }
-      if (r.late > 0) this.underrun(r.late)
+      if (r.late > 0) this.underrun(r.late, seg)
       this.feed(seg, now)
     }
     this.keepInStep(out)
@@ -758,7 +758,7 @@ export class Player {
     for (const s of this.segments) {
       if (s.scheduledEnd === null) continue
       const r = s.schedule(out.ctx, out.master, now, horizon)
-      if (r.late > 0) this.underrun(r.late)
+      if (r.late > 0) this.underrun(r.late, s)
     }
   }
 
@@ -873,10 +873,11 @@ export class Player {
     seg.stream.ended = true
   }
 
-  private underrun(framesCut: number): void {
+  private underrun(framesCut: number, seg: Segment): void {
     this.underruns++
-    performance.mark('aula:underrun')
     const ms = (framesCut / (this.output?.ctx.sampleRate ?? 1)) * 1000
+    // What ran dry, for bench/sync: how much was cut, how the last slice's time went (bytes, decoder), where the bytes came from.
+    performance.mark('aula:underrun', { detail: { ms: Math.round(ms), slice: seg.stream.lastSlice, source: seg.stream.source.counters?.() ?? null } })
     this.notice('underrun', `Playback ran dry: ${ms.toFixed(0)} ms of audio arrived too late and was skipped.`)
   }
 

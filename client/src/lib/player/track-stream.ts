@@ -96,6 +96,8 @@ export class TrackStream {
   format: TrackFormat | null = null
   /** Highest `startFrame + frames` decoded so far; at the end, the track's exact length. */
   framesDecoded = 0
+  /** How the last slice's time went (ms): waiting for its bytes, then for the decoder's answer (for the underrun mark). */
+  lastSlice: { bytesMs: number; decodeMs: number } | null = null
   ended = false
   /** Set when the track ended early: what arrived plays, then this is shown. */
   truncatedNote: string | null = null
@@ -149,14 +151,17 @@ export class TrackStream {
       // first read comes before it otherwise.
       const session = this.currentSession()
       session.catch(() => {}) // awaited below, errors included
+      const asked = performance.now()
       const bytes = await this.nextSlice()
       const { api, id } = await session
       if (this.closed) return null
       if (bytes) {
+        const got = performance.now()
         const pushed = api.push(id, bytes)
         pushed.catch(() => {}) // awaited below
         await this.seekSettled()
         const out = await pushed
+        this.lastSlice = { bytesMs: got - asked, decodeMs: performance.now() - got }
         if (out.format) this.format = out.format
         this.adaptSlice(bytes.byteLength, out.chunks)
         return (await this.deliver(out.chunks, false)) ?? []
