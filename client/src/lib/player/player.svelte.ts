@@ -159,6 +159,7 @@ export class Player {
   private drift: DriftCorrector | null = null
   private lastDriftCheck = 0
   private readonly ledger = new PcmLedger()
+  private readonly sliceWatchers = new Set<() => void>()
   private timer: ReturnType<typeof setInterval> | undefined
   /** A joiner's start, decoded ahead from the room's hinted position (decodeExpected). */
   private expectedSeg: Segment | null = null
@@ -384,6 +385,15 @@ export class Player {
         return this.status === 'idle' && wanted() ? this.ensureOutput(track.sampleRate) : undefined
       })
       .catch(() => {})
+  }
+
+  /**
+   * Calls `fn` after each slice decodes, when what isWarm() says may have
+   * changed (a room waiting for this page to hold a cue). Returns the unsubscribe.
+   */
+  onSlice(fn: () => void): () => void {
+    this.sliceWatchers.add(fn)
+    return () => this.sliceWatchers.delete(fn)
   }
 
   /** Whether starting `track` at `fromFrame` now would begin on audio already decoded (held warm). */
@@ -791,6 +801,7 @@ export class Player {
         if (chunks) seg.accept(chunks)
         if (seg.stream.truncatedNote && this.segments.includes(seg)) this.notice('integrity', seg.stream.truncatedNote)
         this.tick()
+        for (const fn of [...this.sliceWatchers]) fn()
       },
       (err: Error) => {
         seg.pulling = false

@@ -277,12 +277,20 @@ export class RoomPlayback {
       this.publish({ queue: a.queue, index: a.index, state: 'playing', positionFrames: 0, atCuratorTime: syncNow() + LEAD_MS })
       return true
     }
-    // Settled as each listener says ready, and every 20 ms for this page's own decode.
-    pending.check = () => void settle()
-    const poll = () => {
-      if (!settle()) setTimeout(poll, 20)
+    // Settled as each listener says ready and as each slice decodes here (in
+    // a 20 ms poll, the last one to come waited 10 ms more on average). And
+    // every 50 ms: a listener that left is no longer waited for, nor is anyone once the wait is over.
+    const unwatch = this.player.onSlice(() => void check())
+    const check = (): boolean => {
+      if (!settle()) return false
+      unwatch()
+      return true
     }
-    setTimeout(poll, 20)
+    pending.check = check
+    const poll = () => {
+      if (!check()) setTimeout(poll, 50)
+    }
+    setTimeout(poll, 50)
   }
 
   private setPending(p: RoomPlayback['pendingStart']): void {
@@ -303,17 +311,21 @@ export class RoomPlayback {
   /** A listener: says `cue.ready` once `track` is held warm from its top, unless `wanted` stops first. */
   private tellWhenWarm(track: Track, wanted: () => boolean): void {
     if (this.toldReady === track.id) return
-    const since = performance.now()
-    const check = () => {
-      if (this.destroyed || this.isCurator || !wanted()) return
-      if (this.player.isWarm(track, 0)) {
-        this.toldReady = track.id
-        performance.mark('aula:cue-ready')
-        this.curatorLink()?.send({ type: 'cue.ready', trackId: track.id })
-        return
-      }
-      if (performance.now() - since < COLD_WAIT_MAX_MS) setTimeout(check, 20)
+    const done = () => {
+      unwatch()
+      clearTimeout(timer)
     }
+    // Looked at as each slice decodes here, until the curator's wait is over.
+    const check = () => {
+      if (this.destroyed || this.isCurator || !wanted()) return done()
+      if (!this.player.isWarm(track, 0)) return
+      this.toldReady = track.id
+      performance.mark('aula:cue-ready')
+      this.curatorLink()?.send({ type: 'cue.ready', trackId: track.id })
+      done()
+    }
+    const unwatch = this.player.onSlice(check)
+    const timer = setTimeout(done, COLD_WAIT_MAX_MS)
     check()
   }
 
