@@ -29,7 +29,10 @@ const JOIN_AFTER_S = Number(process.argv.find((a) => a.startsWith('--join-after=
 
 /** `--library=N`: the library holds N tracks (the four above, padded with short WAVs), as a person's does. */
 const LIBRARY = Number(process.argv.find((a) => a.startsWith('--library='))?.slice(10) ?? 0)
-const library = await makeSyncLibrary(SECONDS + 10)
+// The track after it lasts 30 s: the joiner in a browser of its own comes 5 s into it
+// plus its browser's launch, which on a busy machine took long enough that the
+// 10 s track had ended, the room's queue with it, and it had nothing to play (NaN).
+const library = await makeSyncLibrary(SECONDS + 10, 30)
 if (LIBRARY > 4) padLibrary(library.dir, LIBRARY - 4)
 const stage = await openStage(library, { serverProcess: !process.argv.includes('--server-in-process') })
 const { origin } = stage
@@ -142,15 +145,26 @@ try {
   // others. Timed on its own clock, from its navigation. Before the captures
   // are copied out, which keeps the cores busy for seconds (the curator's
   // page too).
+  // Underruns so far, apart from those while that browser launches and joins on the same 2 cores.
+  const underrunCount = () => Promise.all([curator, ...listeners].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
+  const underrunsBeforeOwn = await underrunCount()
   const own = await stage.person({ savedName: 'Own browser', ownBrowser: true })
   await own.goto(withClock(link, { offsetMs: 1234, skewPpm: 77 }))
-  await own.waitForTimeout(3000)
+  // Until it sounds (a busy machine has taken over 3 s, which printed NaN), then a moment for the capture.
+  await own.waitForFunction(() => performance.getEntriesByName('aula:first-node').length > 0, null, { timeout: 10_000 }).catch(() => {})
+  await own.waitForTimeout(1000)
   // Its first output that sounded: one may have opened for a track that had
   // moved on and stayed silent, and a later one for the track after (the
   // queue plays on while this page is measured).
   const ownCap = (await readCaptures(own)).find((c) => firstSound(c.L) >= 0)
   const ownOrigin = (await own.evaluate('performance.timeOrigin')) as number
   const ownJoin = ownCap ? ownCap.outputTimeOfFrame(ownCap.frameAt(firstSound(ownCap.L))) - ownOrigin : NaN
+  // Why a joiner that never sounded did not: its player, its clock, its sync panel.
+  const ownState = await own.evaluate(() => {
+    const d = (window as unknown as { aulaDebug?: { player?: { status: string }; room?: { ended: boolean; curatorClock?: { stats?: object } | null } } }).aulaDebug
+    const panel = [...document.querySelectorAll('[aria-label="Sync"] dd')].map((e) => e.textContent?.trim()).slice(0, 5).join(' / ')
+    return `room's queue ended ${d?.room?.ended}, player ${d?.player?.status}, clock ${JSON.stringify(d?.room?.curatorClock?.stats ?? null)}, sync panel ${panel}`
+  })
   const ownMarks = await own.evaluate(() =>
     performance.getEntriesByType('mark').filter((m) => m.name.startsWith('aula:')).map((m) => `${m.name.slice(5)} ${m.startTime.toFixed(0)}`).join(', '),
   )
@@ -176,7 +190,7 @@ try {
   })))
 
   // Before the captures are copied out: that copy keeps the cores busy for seconds, and the pages run dry.
-  const underruns = await Promise.all([curator, ...listeners].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
+  const underruns = await underrunCount()
   // Each as "seconds after Play:ms cut(ms the last slice waited for its bytes/for the decoder)".
   const underrunTimes = await Promise.all([curator, ...listeners].map((p) => p.evaluate((since) =>
     performance.getEntriesByName('aula:underrun').map((m) => {
@@ -247,12 +261,13 @@ try {
   console.log(`sync mid-track joiner's offset every 0.5 s from its first sound (ms): ${joinerSeries}`)
   console.log(`sync mid-track joiner's steps (ms after opening the link): ${marks}`)
   console.log(`sync join→audible, a joiner in a browser of its own (from its navigation): ${fmt(ownJoin, 0)} ms; steps: ${ownMarks}`)
+  if (!Number.isFinite(ownJoin)) console.log(`sync the joiner in a browser of its own never sounded: ${ownState}`)
   console.log(`sync mid-track joiner's page load (ms after its navigation began): ${joinLoad}`)
   console.log(`sync mid-track joiner's clock estimate when it placed: ${joinClock}`)
   console.log(`sync listeners' clock estimate error / what their corrector sees (ms): ${clockErrors.join(' | ')}`)
   console.log(`sync drift corrections per listener: ${corrections.join(', ')}`)
   console.log(
-    `sync underruns per page (curator first): ${underruns.join(', ')}; points in silence per listener: ${caps.map((c) => silentPoints.get(c) ?? 0).join(', ')}` +
+    `sync underruns per page (curator first): ${underrunsBeforeOwn.join(', ')}, and while the browser of its own launched and joined: ${underruns.map((n, i) => n - underrunsBeforeOwn[i]!).join(', ')}; points in silence per listener: ${caps.map((c) => silentPoints.get(c) ?? 0).join(', ')}` +
       `; points with no output reading near (a stalled page): ${caps.map((c) => unreadPoints.get(c) ?? 0).join(', ')}`,
   )
   console.log(`sync underruns at (s after Play; curator first): ${underrunTimes.map((t) => t || '-').join(' | ')}`)

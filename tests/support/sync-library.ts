@@ -13,12 +13,13 @@ import { buildWav } from './library.ts'
 export const LONG_RAMP = 'long-ramp-24-96k'
 export const LONG_RAMP_SECONDS = 20
 
-export async function makeSyncLibrary(seconds = LONG_RAMP_SECONDS): Promise<{ dir: string; dispose(): void }> {
+/** `nextSeconds`: the length of the track after the long ramp (what Next plays). */
+export async function makeSyncLibrary(seconds = LONG_RAMP_SECONDS, nextSeconds = 10): Promise<{ dir: string; dispose(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'aula-sync-lib-'))
   for (const name of ['ramp-a.flac', 'ramp-b.flac'] as const) copyFileSync(fixtureUrl(name), join(dir, name))
   await writeRamp(join(dir, `${LONG_RAMP}.flac`), seconds, 0)
   // The same ramp further on, at the same rate: "Next" without reopening the output.
-  await writeRamp(join(dir, `${LONG_RAMP}-b.flac`), 10, seconds * 96000)
+  await writeRamp(join(dir, `${LONG_RAMP}-b.flac`), nextSeconds, seconds * 96000)
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) }
 }
 

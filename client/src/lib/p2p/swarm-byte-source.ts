@@ -93,9 +93,10 @@ const AHEAD_IN_FLIGHT = 1
  * A read returns every consecutive piece already here, up to this much (the
  * decoder's largest slice, track-stream.ts). A piece a read, 64 KiB, is
  * 0.11 s of a 24/96 stereo track, and each read costs the player a round
- * trip to its decoder worker and back: on busy pages (bench/sync, 6 pages
- * on 2 cores) those took 100-400 ms, so pages decoded slower than they
- * played and ran dry every few hundred ms for seconds, the bytes already here.
+ * trip to its decoder worker and back: on busy pages (bench/sync: six pages
+ * in one Chromium on 2 cores) those took 100-400 ms, so pages decoded
+ * slower than they played and ran dry every few hundred ms for seconds, the
+ * bytes already here.
  */
 const READ_MAX_BYTES = 256 * 1024
 
