@@ -29,9 +29,10 @@ const JOIN_AFTER_S = Number(process.argv.find((a) => a.startsWith('--join-after=
 
 /** `--library=N`: the library holds N tracks (the four above, padded with short WAVs), as a person's does. */
 const LIBRARY = Number(process.argv.find((a) => a.startsWith('--library='))?.slice(10) ?? 0)
-// The track after it lasts 30 s: the joiner in a browser of its own comes 5 s into it
-// plus its browser's launch, which on a busy machine took long enough that the
-// 10 s track had ended, the room's queue with it, and it had nothing to play (NaN).
+// The track after the long ramp (what Next plays) lasts 30 s: the joiner in a
+// browser of its own comes ~4 s into it, plus its browser's launch, and on a
+// busy machine a 10 s track had ended by then, the room's queue with it: it had
+// nothing to play, and its join printed NaN.
 const library = await makeSyncLibrary(SECONDS + 10, 30)
 if (LIBRARY > 4) padLibrary(library.dir, LIBRARY - 4)
 const stage = await openStage(library, { serverProcess: !process.argv.includes('--server-in-process') })
@@ -139,15 +140,15 @@ try {
   await markClick(curator)
   await curator.getByRole('region', { name: 'Player' }).getByRole('button', { name: 'Play', exact: true }).click()
   await curator.waitForTimeout(1500)
+  // Underruns so far, apart from those while the next browser launches and joins on the same 2 cores.
+  const underrunCount = () => Promise.all([curator, ...listeners].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
+  const underrunsBeforeOwn = await underrunCount()
   // One more joiner, in a browser of its own, as a person on another machine
   // opens the link: a fresh browser (its network, audio and GPU processes
   // start for it, its profile is empty), sharing only the CPU with the
   // others. Timed on its own clock, from its navigation. Before the captures
   // are copied out, which keeps the cores busy for seconds (the curator's
   // page too).
-  // Underruns so far, apart from those while that browser launches and joins on the same 2 cores.
-  const underrunCount = () => Promise.all([curator, ...listeners].map((p) => p.evaluate(() => (window as unknown as { aulaDebug: { player: { underruns: number } } }).aulaDebug.player.underruns)))
-  const underrunsBeforeOwn = await underrunCount()
   const own = await stage.person({ savedName: 'Own browser', ownBrowser: true })
   await own.goto(withClock(link, { offsetMs: 1234, skewPpm: 77 }))
   // Until it sounds (a busy machine has taken over 3 s, which printed NaN), then a moment for the capture.
