@@ -8,7 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
 import { findInCapture, firstSound, readCaptures, type Capture, longestSilence } from '../support/capture.ts'
-import { createRoom, joinFromLink } from '../support/pages.ts'
+import { createRoom, joinFromLink, waitLocked } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 
@@ -78,7 +78,7 @@ test('the curator hands over by choice; the music goes on and the new curator co
   const cy = await stage.person()
   await joinFromLink(bo, link.replace('#', '?clock=2000,150#'), 'Bo')
   await joinFromLink(cy, link.replace('#', '?clock=-900,-120#'), 'Cy')
-  for (const p of [bo, cy]) await p.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 15_000 })
+  for (const p of [bo, cy]) await waitLocked(p)
 
   // Only the curator is offered the choice, and never for itself.
   await ana.getByRole('button', { name: 'Hand over to Bo' }).waitFor()

@@ -5,7 +5,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { findInCapture, firstSound, readCaptures, longestSilence } from '../support/capture.ts'
-import { createRoom, joinFromLink } from '../support/pages.ts'
+import { createRoom, joinFromLink, waitLocked } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 
@@ -24,7 +24,7 @@ test('when the curator leaves, a listener takes over and the music goes on', asy
   const cy = await person()
   await joinFromLink(bo, link.replace('#', '?clock=2000,150#'), 'Bo')
   await joinFromLink(cy, link.replace('#', '?clock=-900,-120#'), 'Cy')
-  for (const p of [bo, cy]) await p.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 15_000 })
+  for (const p of [bo, cy]) await waitLocked(p)
 
   await ana.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
   await bo.waitForTimeout(3000)

@@ -7,7 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
 import { firstSound, outputOffsetsMs, readCaptures } from '../support/capture.ts'
-import { createRoom, joinFromLink, withClock } from '../support/pages.ts'
+import { createRoom, joinFromLink, waitLocked, withClock } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 
@@ -29,7 +29,7 @@ test('a pointer resting on Play prepares every page; the click then starts at on
   const link = await createRoom(ana, stage.origin, { room: 'Ready', me: 'Ana' })
   const bo = await stage.person()
   await joinFromLink(bo, withClock(link, 1800, -120), 'Bo')
-  await bo.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 15_000 })
+  await waitLocked(bo)
 
   const play = ana.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true })
   await play.hover()
@@ -53,7 +53,7 @@ test('a click that comes before the pages are ready keeps what the hint began: n
   const link = await createRoom(ana, stage.origin, { room: 'Quick', me: 'Ana' })
   const bo = await stage.person()
   await joinFromLink(bo, withClock(link, -900, 80), 'Bo')
-  await bo.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 15_000 })
+  await waitLocked(bo)
 
   // Reads of a track's opening (from its byte 0), per track, per page: a start from the top opens one.
   const opened = [ana, bo].map((p) => {

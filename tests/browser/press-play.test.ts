@@ -7,7 +7,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createRoom, joinFromLink } from '../support/pages.ts'
+import { createRoom, joinFromLink, waitLocked } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 
 const stage = await openStage(null) // the demo library: Meridian is 24-bit/96 kHz, second in the list
@@ -18,7 +18,7 @@ test('a held press on Play prepares the track without moving the page; the relea
   const link = await createRoom(ana, stage.origin, { room: 'Press', me: 'Ana' })
   const bo = await stage.person()
   await joinFromLink(bo, link, 'Bo')
-  await bo.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 15_000 })
+  await waitLocked(bo)
 
   const title = 'Meridian (24-bit, 96 kHz)'
   const play = ana.getByRole('button', { name: `Play ${title}`, exact: true })

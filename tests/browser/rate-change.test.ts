@@ -10,7 +10,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { longestSilence, outputOffsetsMs, readCaptures } from '../support/capture.ts'
-import { createRoom, joinFromLink, withClock } from '../support/pages.ts'
+import { createRoom, joinFromLink, waitLocked, withClock } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { makeRateChangeLibrary } from '../support/sync-library.ts'
 
@@ -25,7 +25,7 @@ test('after a rate change mid-queue, listeners land within 1 ms of the curator a
   const cy = await stage.person()
   await joinFromLink(bo, withClock(link, 2200, 180), 'Bo')
   await joinFromLink(cy, withClock(link, -3100, -240), 'Cy')
-  for (const p of [bo, cy]) await p.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 15_000 })
+  for (const p of [bo, cy]) await waitLocked(p)
 
   await ana.getByRole('button', { name: `Play ${library.first}`, exact: true }).click()
   // 3 s at 96 kHz, then a few seconds of the 192 kHz track.

@@ -8,7 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
 import { longestSilence, outputOffsetsMs, readCaptures } from '../support/capture.ts'
-import { clockDiagnosis, createRoom, joinFromLink, screenshot, withClock } from '../support/pages.ts'
+import { clockDiagnosis, createRoom, joinFromLink, screenshot, waitLocked, withClock } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 
@@ -27,7 +27,7 @@ test('the curator seeks; everyone lands on the same frame together', async () =>
   const cysClock = { offsetMs: -900, skewPpm: -120 }
   await joinFromLink(bo, withClock(link, bosClock.offsetMs, bosClock.skewPpm), 'Bo')
   await joinFromLink(cy, withClock(link, cysClock.offsetMs, cysClock.skewPpm), 'Cy')
-  for (const p of [bo, cy]) await p.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 15_000 })
+  for (const p of [bo, cy]) await waitLocked(p)
 
   await ana.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
   for (const p of [ana, bo, cy]) await p.waitForFunction(() => (window as unknown as { aulaDebug: { player: { status: string } } }).aulaDebug.player.status === 'playing')

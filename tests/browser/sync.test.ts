@@ -12,7 +12,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Page } from 'playwright-core'
 import { firstSound, outputOffsetsMs, readCaptures } from '../support/capture.ts'
-import { clockDiagnosis, createRoom, joinFromLink, screenshot, withClock } from '../support/pages.ts'
+import { clockDiagnosis, createRoom, joinFromLink, screenshot, waitLocked, withClock } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 
@@ -21,11 +21,6 @@ const stage = await openStage(await makeSyncLibrary(30))
 const { origin } = stage
 const person = () => stage.person()
 test.after(() => stage.dispose())
-
-
-async function waitLocked(page: Page): Promise<void> {
-  await page.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: 15_000 })
-}
 
 const status = (page: Page) => page.evaluate(() => (window as unknown as { aulaDebug: { player: { status: string } } }).aulaDebug.player.status)
 const nowPlaying = (page: Page) =>

@@ -71,6 +71,26 @@ export function clockDiagnosis(page: Page, clock: { offsetMs: number; skewPpm: n
   }, clock)
 }
 
+/**
+ * Waits until a listener's page says its sync is locked. On a timeout the
+ * error says why not, from what the page reports: its state and estimate,
+ * and how many clock answers it accepted and rejected.
+ */
+export async function waitLocked(page: Page, ms = 15_000): Promise<void> {
+  try {
+    await page.getByLabel('Sync state').filter({ hasText: /^locked$/ }).waitFor({ timeout: ms })
+  } catch (err) {
+    const why = await page
+      .evaluate(() => {
+        type Debug = { room: { report: object; curatorClock: { stats: object } | null } }
+        const room = (window as unknown as { aulaDebug: Debug }).aulaDebug.room
+        return JSON.stringify({ report: room.report, answers: room.curatorClock?.stats ?? null })
+      })
+      .catch((e: unknown) => `(no report: ${(e as Error).message})`)
+    throw new Error(`not locked within ${ms} ms: ${why}`, { cause: err })
+  }
+}
+
 /** Polls `fn` until it is true; fails the test naming `what` after `ms`. */
 export async function until(what: string, fn: () => Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms
