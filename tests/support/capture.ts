@@ -126,19 +126,54 @@ export async function readCaptures(page: Page): Promise<Capture[]> {
     const pairs = stamps[i]!
     const readings: { frame: number; offset: number }[] = []
     for (let k = 0; k + 1 < pairs.length; k += 2) readings.push({ frame: pairs[k]! * c.rate, offset: pairs[k]! - pairs[k + 1]! / 1000 })
+    const segment = mappingSegments(readings.map((r) => r.offset))
     return {
       rate: c.rate,
       L: decode(c.L),
       R: decode(c.R),
       frameAt: (i: number) => c.F[Math.floor(i / 128)]! + (i % 128),
       outputTimeOfFrame(frame: number) {
-        // The median mapping among readings taken within 1.5 s of that frame.
-        const near = readings.filter((r) => Math.abs(r.frame - frame) <= c.rate * 1.5).map((r) => r.offset).sort((x, y) => x - y)
+        // The median mapping among readings taken within 1.5 s of that frame,
+        // on the same side of any glitch as the reading nearest to it.
+        let nearest = -1
+        for (const [k, r] of readings.entries()) if (nearest < 0 || Math.abs(r.frame - frame) < Math.abs(readings[nearest]!.frame - frame)) nearest = k
+        const near = readings
+          .filter((r, k) => segment[k] === segment[nearest] && Math.abs(r.frame - frame) <= c.rate * 1.5)
+          .map((r) => r.offset)
+          .sort((x, y) => x - y)
         const offset = near.length > 0 ? near[Math.floor(near.length / 2)]! : NaN
         return timeOrigin + (frame / c.rate - offset) * 1000
       },
     }
   })
+}
+
+/**
+ * Which stretch of a capture's mapping each reading belongs to: an audio
+ * glitch moves the mapping for good (a device buffer, 10-21 ms), and a
+ * median over readings from both sides of it measured a page up to that far
+ * from where it played. A new stretch starts where five readings in a row
+ * agree within 0.5 ms, more than 1 ms from the median of the stretch before;
+ * a lone bad reading (up to 6 ms off on a busy machine) does not start one.
+ */
+export function mappingSegments(offsets: readonly number[]): number[] {
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const ids: number[] = []
+  let id = 0
+  let start = 0
+  for (let k = 0; k < offsets.length; k++) {
+    ids.push(id)
+    if (k - start < 5) continue
+    const recent = offsets.slice(k - 4, k + 1)
+    const [lo, hi] = [Math.min(...recent), Math.max(...recent)]
+    const before = median(offsets.slice(start, k - 4))
+    if (hi - lo <= 0.0005 && (lo - before > 0.001 || before - hi > 0.001)) {
+      id++
+      start = k - 4
+      ids.fill(id, start)
+    }
+  }
+  return ids
 }
 
 /**

@@ -17,6 +17,19 @@ import { perfOfSyncTime } from './sync-clock.ts'
  * jump of the device clock is followed ~1.5 s later instead of ~0.5 s.
  */
 const KEEP = 75
+/**
+ * An audio glitch moves the mapping for good: the output falls a device
+ * buffer behind (10 ms here, 21.3 ms in CI), and every reading after it says
+ * so, where a busy page's bad reading stands alone (up to 6 ms off, back the
+ * next tick: a probe of four pages under bursts of load, 2400 readings).
+ * This many readings in a row agreeing within STEP_AGREE_SEC, all more than
+ * STEP_MIN_SEC off the median, start the window over from them. Left to the
+ * median, the page followed ~1.5 s later, playing that far off meanwhile
+ * (handoff-choice: Ana 21.36 ms from Bo; sync: Cy -21.36 ms after a resume).
+ */
+const STEP_READINGS = 5
+const STEP_AGREE_SEC = 0.0005
+const STEP_MIN_SEC = 0.001
 
 export class OutputClock {
   /** context seconds minus performance seconds, per reading */
@@ -31,6 +44,18 @@ export class OutputClock {
     if (!contextTime || !performanceTime) return
     this.offsets.push(contextTime - performanceTime / 1000)
     if (this.offsets.length > KEEP) this.offsets.shift()
+    if (this.stepped()) this.offsets.splice(0, this.offsets.length - STEP_READINGS)
+  }
+
+  /** The last STEP_READINGS readings agree among themselves, away from the median of the rest. */
+  private stepped(): boolean {
+    const n = this.offsets.length
+    if (n <= STEP_READINGS) return false
+    const recent = this.offsets.slice(n - STEP_READINGS)
+    const lo = Math.min(...recent)
+    const hi = Math.max(...recent)
+    const before = median(this.offsets.slice(0, n - STEP_READINGS))
+    return hi - lo <= STEP_AGREE_SEC && (lo - before > STEP_MIN_SEC || before - hi > STEP_MIN_SEC)
   }
 
   get ready(): boolean {
@@ -39,9 +64,7 @@ export class OutputClock {
 
   /** Context seconds minus performance seconds, the median of recent readings. */
   offsetSec(): number | null {
-    if (!this.ready) return null
-    const sorted = [...this.offsets].sort((a, b) => a - b)
-    return sorted[Math.floor(sorted.length / 2)]!
+    return this.ready ? median(this.offsets) : null
   }
 
   /** The context frame (fractional) that reaches the output at sync time `syncMs`. */
@@ -49,4 +72,9 @@ export class OutputClock {
     const offset = this.offsetSec()
     return offset === null ? null : (perfOfSyncTime(syncMs) / 1000 + offset) * this.ctx.sampleRate
   }
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
 }
