@@ -13,19 +13,21 @@ import { perfOfSyncTime } from './sync-clock.ts'
  * machine the median of one page's readings and that of another set taken
  * from the same context (the test harness's) disagreed by 1-3.6 ms in about
  * one run of three of the sync test, with the clock estimate right to
- * 0.14 ms; with 75, six runs in six agreed within 1 ms. The cost: a real
- * jump of the device clock is followed ~1.5 s later instead of ~0.5 s.
+ * 0.14 ms; with 75, six runs in six agreed within 1 ms. A real jump of the
+ * device clock, which the median alone followed ~1.5 s late, is taken up by
+ * the step rule below.
  */
 const KEEP = 75
 /**
  * An audio glitch moves the mapping for good: the output falls a device
- * buffer behind (10 ms here, 21.3 ms in CI), and every reading after it says
- * so, where a busy page's bad reading stands alone (up to 6 ms off, back the
- * next tick: a probe of four pages under bursts of load, 2400 readings).
+ * buffer behind (10 ms in a probe here, 21.3 ms in CI), and every reading
+ * after it says so, where a busy page's bad reading stands alone (up to 6 ms
+ * off, back the next tick: four pages under bursts of load, 2400 readings).
  * This many readings in a row agreeing within STEP_AGREE_SEC, all more than
  * STEP_MIN_SEC off the median, start the window over from them. Left to the
  * median, the page followed ~1.5 s later, playing that far off meanwhile
- * (handoff-choice: Ana 21.36 ms from Bo; sync: Cy -21.36 ms after a resume).
+ * (CI measured one such buffer twice: handoff-choice, Ana 21.36 ms from Bo;
+ * sync, Cy -21.36 ms after a resume).
  */
 const STEP_READINGS = 5
 const STEP_AGREE_SEC = 0.0005
