@@ -4,6 +4,7 @@
  * every rendered frame, silence included, so gaps and overlaps show.
  */
 import type { BrowserContext, Page } from 'playwright-core'
+import { endsInStep, READINGS_KEPT, STEP_READINGS } from '../../client/src/lib/sync/output-clock.ts'
 
 const PROCESSOR = `
 class AulaCapture extends AudioWorkletProcessor {
@@ -152,26 +153,21 @@ export async function readCaptures(page: Page): Promise<Capture[]> {
  * Which stretch of a capture's mapping each reading belongs to: an audio
  * glitch moves the mapping for good (a device buffer, 10-21 ms), and a
  * median over readings from both sides of it measured a page up to that far
- * from where it played. A new stretch starts where five readings in a row
- * agree within 0.5 ms, more than 1 ms from the median of the stretch before;
- * a lone bad reading (up to 6 ms off on a busy machine) does not start one.
+ * from where it played. A new stretch starts where the page's own output
+ * clock would start its window over (output-clock.ts endsInStep, over as many
+ * readings as it keeps); a lone bad reading (up to 6 ms off on a busy
+ * machine) does not start one.
  */
 export function mappingSegments(offsets: readonly number[]): number[] {
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   const ids: number[] = []
   let id = 0
   let start = 0
   for (let k = 0; k < offsets.length; k++) {
     ids.push(id)
-    if (k - start < 5) continue
-    const recent = offsets.slice(k - 4, k + 1)
-    const [lo, hi] = [Math.min(...recent), Math.max(...recent)]
-    const before = median(offsets.slice(start, k - 4))
-    if (hi - lo <= 0.0005 && (lo - before > 0.001 || before - hi > 0.001)) {
-      id++
-      start = k - 4
-      ids.fill(id, start)
-    }
+    if (!endsInStep(offsets.slice(Math.max(start, k + 1 - READINGS_KEPT), k + 1))) continue
+    id++
+    start = k + 1 - STEP_READINGS
+    ids.fill(id, start)
   }
   return ids
 }

@@ -17,19 +17,20 @@ import { perfOfSyncTime } from './sync-clock.ts'
  * device clock, which the median alone followed ~1.5 s late, is taken up by
  * the step rule below.
  */
-const KEEP = 75
+export const READINGS_KEPT = 75
 /**
  * An audio glitch moves the mapping for good: the output falls a device
  * buffer behind (10 ms in a probe here, 21.3 ms in CI), and every reading
  * after it says so, where a busy page's bad reading stands alone (up to 6 ms
  * off, back the next tick: four pages under bursts of load, 2400 readings).
  * This many readings in a row agreeing within STEP_AGREE_SEC, all more than
- * STEP_MIN_SEC off the median, start the window over from them. Left to the
+ * STEP_MIN_SEC off the median, start the window over from them (endsInStep;
+ * the test harness splits its captures by the same rule). Left to the
  * median, the page followed ~1.5 s later, playing that far off meanwhile
  * (CI measured one such buffer twice: handoff-choice, Ana 21.36 ms from Bo;
  * sync, Cy -21.36 ms after a resume).
  */
-const STEP_READINGS = 5
+export const STEP_READINGS = 5
 const STEP_AGREE_SEC = 0.0005
 const STEP_MIN_SEC = 0.001
 
@@ -45,19 +46,8 @@ export class OutputClock {
     // Before the device runs, both are 0: no information.
     if (!contextTime || !performanceTime) return
     this.offsets.push(contextTime - performanceTime / 1000)
-    if (this.offsets.length > KEEP) this.offsets.shift()
-    if (this.stepped()) this.offsets.splice(0, this.offsets.length - STEP_READINGS)
-  }
-
-  /** The last STEP_READINGS readings agree among themselves, away from the median of the rest. */
-  private stepped(): boolean {
-    const n = this.offsets.length
-    if (n <= STEP_READINGS) return false
-    const recent = this.offsets.slice(n - STEP_READINGS)
-    const lo = Math.min(...recent)
-    const hi = Math.max(...recent)
-    const before = median(this.offsets.slice(0, n - STEP_READINGS))
-    return hi - lo <= STEP_AGREE_SEC && (lo - before > STEP_MIN_SEC || before - hi > STEP_MIN_SEC)
+    if (this.offsets.length > READINGS_KEPT) this.offsets.shift()
+    if (endsInStep(this.offsets)) this.offsets.splice(0, this.offsets.length - STEP_READINGS)
   }
 
   get ready(): boolean {
@@ -74,6 +64,21 @@ export class OutputClock {
     const offset = this.offsetSec()
     return offset === null ? null : (perfOfSyncTime(syncMs) / 1000 + offset) * this.ctx.sampleRate
   }
+}
+
+/**
+ * Whether the last STEP_READINGS of `offsets` (seconds, oldest first) agree
+ * among themselves, away from the median of those before them: the mapping
+ * stepped.
+ */
+export function endsInStep(offsets: readonly number[]): boolean {
+  const n = offsets.length
+  if (n <= STEP_READINGS) return false
+  const recent = offsets.slice(n - STEP_READINGS)
+  const lo = Math.min(...recent)
+  const hi = Math.max(...recent)
+  const before = median(offsets.slice(0, n - STEP_READINGS))
+  return hi - lo <= STEP_AGREE_SEC && (lo - before > STEP_MIN_SEC || before - hi > STEP_MIN_SEC)
 }
 
 function median(xs: readonly number[]): number {
