@@ -14,7 +14,7 @@
  */
 import type { Page } from 'playwright-core'
 import { firstSound, offsetAt, readCaptures, type Capture } from '../tests/support/capture.ts'
-import { clockDiagnosis, createRoom } from '../tests/support/pages.ts'
+import { clockDiagnosis, createRoom, underrunLog } from '../tests/support/pages.ts'
 import { openStage } from '../tests/support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary, padLibrary } from '../tests/support/sync-library.ts'
 import { fmt, percentile } from './support/stats.ts'
@@ -192,19 +192,8 @@ try {
 
   // Before the captures are copied out: that copy keeps the cores busy for seconds, and the pages run dry.
   const underruns = await underrunCount()
-  // Each as "seconds after Play:ms cut(ms the last slice waited for its bytes/for the decoder)".
-  const underrunTimes = await Promise.all([curator, ...listeners].map((p) => p.evaluate((since) =>
-    performance.getEntriesByName('aula:underrun').map((m) => {
-      const d = (m as PerformanceMark).detail as { ms: number; slice: { bytesMs: number; decodeMs: number } | null } | null
-      const slice = d?.slice ? `(${d.slice.bytesMs.toFixed(0)}/${d.slice.decodeMs.toFixed(0)})` : ''
-      return `${((performance.timeOrigin + m.startTime - since) / 1000).toFixed(1)}:${d?.ms ?? '?'}${slice}`
-    }).join(' '), clickedAt)))
-  // Where each page's bytes came from, as its last underrun saw them (its sounding track's source).
-  const underrunSources = await Promise.all([curator, ...listeners].map((p) => p.evaluate(() => {
-    const m = performance.getEntriesByName('aula:underrun').at(-1) as PerformanceMark | undefined
-    const c = (m?.detail as { source: { bytesFromPeers: number; bytesFromOrigin: number; peers: number; piecesLate: number } | null } | undefined)?.source
-    return c ? `peers ${(c.bytesFromPeers / 1e6).toFixed(1)} MB, origin ${(c.bytesFromOrigin / 1e6).toFixed(1)} MB, ${c.peers} peers, ${c.piecesLate} pieces late` : '-'
-  })))
+  // Each as "seconds after Play:ms cut(ms the last slice waited for its bytes/for the decoder) [its bytes' sources]".
+  const underrunTimes = await Promise.all([curator, ...listeners].map((p) => underrunLog(p, clickedAt)))
   const captures = await Promise.all([curator, ...listeners].map(readCaptures))
   const [ref, ...caps] = captures.map((c) => c[0]!)
   // The next track has the same rate: it continues in the same capture. Its first
@@ -272,7 +261,6 @@ try {
       `; points with no output reading near (a stalled page): ${caps.map((c) => unreadPoints.get(c) ?? 0).join(', ')}`,
   )
   console.log(`sync underruns at (s after Play; curator first): ${underrunTimes.map((t) => t || '-').join(' | ')}`)
-  console.log(`sync at each page's last underrun, its track's bytes: ${underrunSources.join(' | ')}`)
 } finally {
   await stage.dispose()
 }

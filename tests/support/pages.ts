@@ -100,3 +100,27 @@ export async function until(what: string, fn: () => Promise<boolean>, ms = 15_00
   }
   throw new Error(`timed out waiting until ${what}`)
 }
+
+/**
+ * Each underrun a page marked (player.svelte.ts), as "s after `since`
+ * (machine ms):ms cut(ms its last slice waited for bytes/for the decoder)
+ * [where its bytes came from]": why a page ran dry, for a failure's message.
+ * The first `max` of them, and how many more.
+ */
+export function underrunLog(page: Page, since: number, max = 12): Promise<string> {
+  return page.evaluate(({ since, max }) => {
+    type Detail = { ms: number; slice: { bytesMs: number; decodeMs: number } | null; source: { bytesFromPeers: number; bytesFromOrigin: number; peers: number; piecesLate: number } | null } | null
+    const all = performance.getEntriesByName('aula:underrun')
+    const shown = all
+      .slice(0, max)
+      .map((m) => {
+        const d = (m as PerformanceMark).detail as Detail
+        const slice = d?.slice ? `(${d.slice.bytesMs.toFixed(0)}/${d.slice.decodeMs.toFixed(0)})` : ''
+        const c = d?.source
+        const source = c ? ` [peers ${(c.bytesFromPeers / 1e6).toFixed(1)} MB, origin ${(c.bytesFromOrigin / 1e6).toFixed(1)} MB, ${c.peers} peers, ${c.piecesLate} late]` : ''
+        return `${((performance.timeOrigin + m.startTime - since) / 1000).toFixed(1)}:${d?.ms ?? '?'}${slice}${source}`
+      })
+      .join(' ')
+    return all.length > max ? `${shown} … and ${all.length - max} more` : shown
+  }, { since, max })
+}
