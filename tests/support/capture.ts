@@ -4,7 +4,7 @@
  * every rendered frame, silence included, so gaps and overlaps show.
  */
 import type { BrowserContext, Page } from 'playwright-core'
-import { endsInStep, READINGS_KEPT, STEP_READINGS } from '../../client/src/lib/sync/output-clock.ts'
+import { endsInStep, median, READINGS_KEPT, STEP_READINGS } from '../../client/src/lib/sync/output-clock.ts'
 
 const PROCESSOR = `
 class AulaCapture extends AudioWorkletProcessor {
@@ -138,11 +138,8 @@ export async function readCaptures(page: Page): Promise<Capture[]> {
         // on the same side of any glitch as the reading nearest to it.
         let nearest = -1
         for (const [k, r] of readings.entries()) if (nearest < 0 || Math.abs(r.frame - frame) < Math.abs(readings[nearest]!.frame - frame)) nearest = k
-        const near = readings
-          .filter((r, k) => segment[k] === segment[nearest] && Math.abs(r.frame - frame) <= c.rate * 1.5)
-          .map((r) => r.offset)
-          .sort((x, y) => x - y)
-        const offset = near.length > 0 ? near[Math.floor(near.length / 2)]! : NaN
+        const near = readings.filter((r, k) => segment[k] === segment[nearest] && Math.abs(r.frame - frame) <= c.rate * 1.5).map((r) => r.offset)
+        const offset = near.length > 0 ? median(near) : NaN
         return timeOrigin + (frame / c.rate - offset) * 1000
       },
     }

@@ -81,7 +81,8 @@ export function endsInStep(offsets: readonly number[]): boolean {
   return hi - lo <= STEP_AGREE_SEC && (lo - before > STEP_MIN_SEC || before - hi > STEP_MIN_SEC)
 }
 
-function median(xs: readonly number[]): number {
+/** The upper middle of `xs` (not empty): the harness's capture mapping takes it the same way. */
+export function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]!
 }
