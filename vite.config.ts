@@ -20,6 +20,7 @@ export default defineConfig({
       '/healthz': signal,
       '/socket.io': { target: signal, ws: true },
       '/tracker': { target: signal.replace('http', 'ws'), ws: true },
+      '/clock': { target: signal.replace('http', 'ws'), ws: true },
     },
   },
 })

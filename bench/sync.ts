@@ -122,6 +122,8 @@ try {
     return n ? `response ${n.responseEnd.toFixed(0)}, dom-interactive ${n.domInteractive.toFixed(0)}, loaded ${n.loadEventEnd.toFixed(0)}` : ''
   })
   const joinClock = await late.evaluate(() => JSON.stringify((performance.getEntriesByType('mark').find((m) => m.name.startsWith('aula:clock-')) as PerformanceMark | undefined)?.detail ?? null))
+  // Its start through the server's clock, before its link was up (relayed-clock.ts): the curator's word and its own estimate then.
+  const joinBridge = await late.evaluate(() => JSON.stringify((performance.getEntriesByName('aula:bridge')[0] as PerformanceMark | undefined)?.detail ?? null))
   const estimates = await Promise.all(
     listeners.map((p) => p.evaluate(() => {
       const dd = [...document.querySelectorAll('[aria-label="Sync"] dd')].map((d) => d.textContent?.trim())
@@ -254,6 +256,7 @@ try {
   if (!Number.isFinite(ownJoin)) console.log(`sync the joiner in a browser of its own never sounded: ${ownState}`)
   console.log(`sync mid-track joiner's page load (ms after its navigation began): ${joinLoad}`)
   console.log(`sync mid-track joiner's clock estimate when it placed: ${joinClock}`)
+  console.log(`sync mid-track joiner's bridge (its start through the server's clock): ${joinBridge}`)
   console.log(`sync listeners' clock estimate error / what their corrector sees (ms): ${clockErrors.join(' | ')}`)
   console.log(`sync drift corrections per listener: ${corrections.join(', ')}`)
   console.log(

@@ -1,6 +1,8 @@
 /**
  * Messages between a browser and the signal server. The server introduces
  * peers and keeps room membership; it never reads SDP nor holds audio state.
+ * It keeps the curator's last signed anchor, unread, for the room's joiners
+ * (`room.anchor`): a state only the curator can sign, like SDP only passed on.
  *
  * Transport: Socket.IO event `msg` in both directions. Requests that expect an
  * answer (`room.create`, `room.join`) get it through the Socket.IO ack as a
@@ -11,7 +13,7 @@ import { ERROR_CODES } from './errors.ts'
 import { LIMITS, PEER_ID_PATTERN, ROOM_ID_PATTERN } from './limits.ts'
 import { jsonBytes, parseWith } from './parse.ts'
 import { TrackId } from './anchor.ts'
-import { CuratorKey, Epoch } from './room.ts'
+import { CuratorKey, Epoch, SignedState } from './room.ts'
 import { InfoHashSchema } from './swarm.ts'
 
 const trimmed = (max: number) =>
@@ -33,6 +35,37 @@ export const SignalData = v.pipe(
 const HintSeconds = v.pipe(v.number(), v.finite(), v.minValue(-604_800), v.maxValue(604_800))
 export const Degradation = v.picklist(['rate_refused', 'device_rate_below', 'underrun', 'integrity'])
 export type Degradation = v.InferOutput<typeof Degradation>
+
+/**
+ * The curator's clock against the signal server's, as the curator estimates
+ * it (client/src/lib/sync/server-clock.ts): a joiner that knows its own clock
+ * against the server's maps the curator's through both.
+ */
+export const CuratorServerClock = v.object({
+  /** Server clock minus the curator's (ms), at `atServerMs` on the server's clock. */
+  serverMinusCuratorMs: v.pipe(v.number(), v.finite()),
+  atServerMs: v.pipe(v.number(), v.finite()),
+  /** How fast that difference grows (ppm of curator time); quartz pairs stay within a few hundred. */
+  skewPpm: v.pipe(v.number(), v.finite(), v.minValue(-2000), v.maxValue(2000)),
+  /** ≈95 % bound on the difference's error, path asymmetry included (ms). */
+  uncertaintyMs: v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1000)),
+})
+export type CuratorServerClock = v.InferOutput<typeof CuratorServerClock>
+
+/**
+ * The server's clock, over a WebSocket of its own (SERVER_CLOCK_PATH): a
+ * page sends `{ seq }` and the server answers at once with its clock (ms,
+ * monotonic). A WebSocket, not HTTP: a joiner's requests then wait behind
+ * its downloads for a connection (round trips of 45 ms, against ~1 ms).
+ */
+export const SERVER_CLOCK_PATH = '/clock'
+const ProbeSeq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER))
+export const ServerClockProbe = v.object({ seq: ProbeSeq })
+export type ServerClockProbe = v.InferOutput<typeof ServerClockProbe>
+export const ServerClockReading = v.object({ seq: ProbeSeq, serverMs: v.pipe(v.number(), v.finite()) })
+export type ServerClockReading = v.InferOutput<typeof ServerClockReading>
+/** Probes a clock socket may send: a burst at a join, then one every heartbeat; more is dropped, much more closes it. */
+export const SERVER_CLOCK_RATE = { perSecond: 20, burst: 20, maxMessageBytes: 64 } as const
 
 // ---- client → signal -------------------------------------------------------
 
@@ -84,6 +117,14 @@ export const ClientMessage = v.variant('type', [
    * infohashes only, while the room lives. Replaces the previous list.
    */
   v.object({ type: v.literal('room.swarm'), roomId: RoomId, infoHashes: v.pipe(v.array(InfoHashSchema), v.maxLength(LIMITS.maxQueue)) }),
+  /**
+   * The curator's latest signed anchor, and where its clock stands against
+   * this server's (SERVER_CLOCK_PATH). The server keeps the last one, unread,
+   * for the room's next joiner (Reply.relayed), which can then start its
+   * sound before its links are up; its peers' copy of the same state, and
+   * their clock, take over as they come.
+   */
+  v.object({ type: v.literal('room.anchor'), roomId: RoomId, state: SignedState, clock: CuratorServerClock }),
   /** A listener started a track: from its cache (hit) or not; feeds sonantica_stream_cache_hit_ratio. */
   v.object({ type: v.literal('cache.report'), hit: v.boolean() }),
 ])
@@ -186,6 +227,8 @@ export const Reply = v.variant('ok', [
     /** Present for the curator of an invite-only room, to build the invite link. */
     token: v.optional(InviteToken),
     lurker: v.boolean(),
+    /** A join's: the curator's last `room.anchor`, if it sent one in its current epoch. */
+    relayed: v.optional(v.object({ state: SignedState, clock: CuratorServerClock })),
   }),
   v.object({ ok: v.literal(false), error: ErrorPayload }),
 ])

@@ -2,7 +2,7 @@
  * Bumped whenever a message changes shape. Both the signal handshake and the
  * peer handshake carry it; a mismatch is refused with `IncompatibilityReason`.
  */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 export type IncompatibilityReason = 'client_too_old' | 'client_too_new'
 

@@ -16,8 +16,10 @@ import {
   type ProtocolError,
   type RoomSummary,
   type RoomView,
+  type CuratorServerClock,
   type Visibility,
 } from '../protocol/index.ts'
+import type { SignedState } from '../protocol/room.ts'
 
 export interface Member {
   peerId: string
@@ -49,6 +51,8 @@ export interface Room {
   playingTrackId?: string
   /** …and where it stood (seconds) at `at` (performance.now() here), for RoomView.playingPositionSec. */
   playingFrom?: { positionSec: number; at: number }
+  /** The curator's last `room.anchor`, for joiners (Reply.relayed); only its epoch's is handed out. */
+  relayed?: { state: SignedState; clock: CuratorServerClock }
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ProtocolError }
@@ -281,6 +285,7 @@ function setCurator(room: Room, peerId: string): boolean {
   room.curatorId = peerId
   room.epoch++
   room.curatorKey = undefined
+  room.relayed = undefined
   return true
 }
 

@@ -21,6 +21,7 @@ import { SignalHub } from './signal-hub.ts'
 import { SwarmAllowList } from './swarm/swarm-allow-list.ts'
 import { torrentRoutes } from './swarm/torrent-routes.ts'
 import { TrackTorrents } from './swarm/track-torrents.ts'
+import { mountClockSocket } from './clock-socket.ts'
 import { mountTracker } from './tracker.ts'
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from './socket-events.ts'
 
@@ -53,6 +54,7 @@ export async function startServer(config: Config, log: Logger = rootLog): Promis
   const swarms = new SwarmAllowList()
   const hub = new SignalHub(io, rooms, { graceMs: config.roomGraceMs, log, metrics, swarms, track: (id) => library.get(id)?.track })
   const tracker = mountTracker(http, { allowInfoHash: (h) => swarms.allows(h), log: log.child({ mod: 'tracker' }) })
+  const clockSocket = mountClockSocket(http, log.child({ mod: 'clock' }))
 
   const library$ = libraryRoutes(library, log.child({ mod: 'library' }), (trackId, bytes) => metrics.originBytes.inc({ track: trackId }, bytes))
   const torrents = new TrackTorrents(library)
@@ -105,6 +107,7 @@ export async function startServer(config: Config, log: Logger = rootLog): Promis
         warming.abort()
         // The tracker's sockets ride on the HTTP server: end them first.
         await tracker.close()
+        clockSocket.close()
         hub.destroy()
         io.close()
         http.closeAllConnections()

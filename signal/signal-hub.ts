@@ -122,7 +122,8 @@ export class SignalHub {
       if (!parsed.ok) return reject(parsed.error, ack)
       const msg = parsed.value
       const report = msg.type === 'quality.report' || msg.type === 'cache.report'
-      const bucket = msg.type === 'signal' ? buckets.signal : report ? buckets.report : buckets.room
+      // A curator's anchors come with each change and heartbeat: as many as peer signalling at most.
+      const bucket = msg.type === 'signal' || msg.type === 'room.anchor' ? buckets.signal : report ? buckets.report : buckets.room
       if (!bucket.take(Date.now())) {
         // A struggling player reports in bursts: drop the excess, but it is no abuse.
         if (report) return void this.opts.metrics.rejected.inc({ code: 'rate_limited' })
@@ -165,7 +166,8 @@ export class SignalHub {
         if (!r.ok) return r.error
         this.enter(socket, r.value)
         const me = r.value.members.get(peerId)
-        ack?.({ ok: true, peerId, room: roomView(r.value), lurker: me?.lurker ?? msg.lurker })
+        const relayed = r.value.relayed
+        ack?.({ ok: true, peerId, room: roomView(r.value), lurker: me?.lurker ?? msg.lurker, ...(relayed?.state.epoch === r.value.epoch && { relayed }) })
         return
       }
       case 'room.leave':
@@ -223,6 +225,17 @@ export class SignalHub {
         room.playingTrackId = t ? msg.trackId! : undefined
         room.playingFrom = t && msg.positionSec !== undefined ? { positionSec: msg.positionSec, at: performance.now() } : undefined
         if (room.visibility === 'public') this.lobbyChanged()
+        ack?.(okReply(peerId, room))
+        return
+      }
+      case 'room.anchor': {
+        const room = this.rooms.get(msg.roomId)
+        if (!room || !room.members.has(peerId)) return protocolError('not_in_room')
+        if (room.curatorId !== peerId) return protocolError('not_curator')
+        // Kept unread for joiners: it must be an anchor of this curatorship (the joiner checks the signature).
+        if (msg.state.body.type !== 'anchor') return protocolError('invalid_message', 'room.anchor carries an anchor')
+        if (msg.state.epoch !== room.epoch) return protocolError('stale_epoch')
+        room.relayed = { state: msg.state, clock: msg.clock }
         ack?.(okReply(peerId, room))
         return
       }

@@ -8,8 +8,10 @@
  * min-RTT estimator. The page still decides when to probe and keeps the
  * estimate; this only stamps, answers and checks.
  */
+import * as v from 'valibot'
+import type { ClockExchange } from '../client/src/lib/clock-sample.ts'
 import { ProbeBook } from '../client/src/lib/sync/probe-book.ts'
-import { parseClockMessage } from '../protocol/index.ts'
+import { parseClockMessage, ServerClockReading } from '../protocol/index.ts'
 
 /** What the worker uses of an RTCDataChannel (a fake one in Node tests). */
 export interface ClockChannelLike {
@@ -59,6 +61,86 @@ interface Link {
   probes: ProbeBook
   /** A burst waiting for the channel to open, or going. */
   burst: { next: number; last: number; spacingMs: number; timer: ReturnType<typeof setTimeout> | undefined } | null
+}
+
+/** What the worker uses of a WebSocket (the `ws` package's in Node tests). */
+export interface ClockSocketLike {
+  send(data: string): void
+  onmessage: ((e: { data: unknown }) => void) | null
+  onopen: (() => void) | null
+  onclose: (() => void) | null
+  onerror: (() => void) | null
+  close(): void
+}
+
+/**
+ * Exchanges with the signal server's clock (protocol's SERVER_CLOCK_PATH),
+ * stamped here as each probe leaves and as its answer arrives: the page's
+ * main thread, busy while a joiner starts, would stamp late. One socket,
+ * opened on first use and again after it closes. Each call resolves to one
+ * exchange, or null (no socket, no answer within `timeoutMs`).
+ */
+export function serverClockProbe(open: () => ClockSocketLike, now: () => number, timeoutMs = 1000): () => Promise<ClockExchange | null> {
+  let socket: ClockSocketLike | null = null
+  let ready: Promise<boolean> | null = null
+  let nextSeq = 0
+  const pending = new Map<number, { t0: number; resolve: (e: ClockExchange | null) => void; timer: ReturnType<typeof setTimeout> }>()
+
+  const connect = (): Promise<boolean> =>
+    (ready ??= new Promise<boolean>((resolve) => {
+      let s: ClockSocketLike
+      try {
+        s = open()
+      } catch {
+        ready = null
+        return resolve(false)
+      }
+      s.onopen = () => {
+        socket = s
+        resolve(true)
+      }
+      s.onerror = () => {}
+      s.onclose = () => {
+        socket = null
+        ready = null
+        resolve(false)
+        for (const p of pending.values()) {
+          clearTimeout(p.timer)
+          p.resolve(null)
+        }
+        pending.clear()
+      }
+      s.onmessage = (e) => {
+        const t3 = now()
+        let body: unknown
+        try {
+          body = JSON.parse(String(e.data))
+        } catch {
+          return
+        }
+        const r = v.safeParse(ServerClockReading, body)
+        const p = r.success ? pending.get(r.output.seq) : undefined
+        if (!r.success || !p) return
+        pending.delete(r.output.seq)
+        clearTimeout(p.timer)
+        // The server reads its clock once, as it answers: t1 = t2.
+        p.resolve({ t0: p.t0, t1: r.output.serverMs, t2: r.output.serverMs, t3 })
+      }
+    }))
+
+  return async () => {
+    if (!(await connect()) || !socket) return null
+    const s = socket
+    const seq = nextSeq++
+    return new Promise<ClockExchange | null>((resolve) => {
+      const timer = setTimeout(() => {
+        pending.delete(seq)
+        resolve(null)
+      }, timeoutMs)
+      pending.set(seq, { t0: now(), resolve, timer })
+      s.send(JSON.stringify({ seq }))
+    })
+  }
 }
 
 /** `now`: the page clock (sync-clock's pageClockReader in the worker). */

@@ -8,7 +8,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { firstSound, offsetAt, readCaptures } from '../support/capture.ts'
-import { createRoom, joinFromLink, withClock } from '../support/pages.ts'
+import { createRoom, joinFromLink, until, withClock } from '../support/pages.ts'
 import { openStage } from '../support/room-stage.ts'
 import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 
@@ -40,6 +40,42 @@ test('a listener joining long into a track hears it in step from its first secon
   // Every point within 1 ms but at most one (a stall of the page; see sync.test).
   const off = offs.filter((x) => Math.abs(x) > 1)
   assert.ok(off.length <= 1, `Eve started off the curator by ${off.map((x) => x.toFixed(3)).join(', ')} ms`)
+})
+
+test("a listener whose link to the curator is slow to come up hears the room in step before it is up, through the server's clock", async () => {
+  const ana = await stage.person()
+  const link = await createRoom(ana, stage.origin, { room: 'Bridge', me: 'Ana' })
+  await ana.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
+  await ana.waitForTimeout(4000)
+  const eve = await stage.person()
+  // Every remote description applied 4 s late: her link to Ana opens 4 s later than it would.
+  await eve.addInitScript(`{
+    const set = RTCPeerConnection.prototype.setRemoteDescription
+    RTCPeerConnection.prototype.setRemoteDescription = function (...args) {
+      return new Promise((r) => setTimeout(r, 4000)).then(() => set.apply(this, args))
+    }
+  }`)
+  await joinFromLink(eve, withClock(link, -1800, -250), 'Eve')
+  await eve.waitForFunction(() => (window as unknown as { aulaDebug: { player: { status: string } } }).aulaDebug.player.status === 'playing', null, { timeout: 10_000 })
+  const mark = (name: string) => eve.evaluate((n) => performance.getEntriesByName(n)[0]?.startTime ?? null, name)
+  await until('her link to Ana comes up', async () => (await mark('aula:curator-link')) !== null)
+  const [sounded, linked] = [await mark('aula:first-node'), await mark('aula:curator-link')]
+  console.log(`  Eve sounded ${sounded?.toFixed(0)} ms after navigating, her link to Ana came up at ${linked?.toFixed(0)} ms`)
+  assert.ok(sounded !== null && linked !== null && sounded + 1800 < linked, 'she heard the room for 1.8 s before her link was up')
+
+  const [ref] = await readCaptures(ana)
+  const [cap] = await readCaptures(eve)
+  // Her first 1.8 s (from 0.6 s: a new output's first node can sit a device buffer off), all before her link.
+  const first = firstSound(cap!.L)
+  const offs: number[] = []
+  for (let at = first + 0.6 * cap!.rate; at < first + 1.8 * cap!.rate; at += Math.round(cap!.rate / 10)) {
+    const offset = offsetAt(ref!, cap!, at)
+    if (offset !== null) offs.push(offset)
+  }
+  console.log(`  Eve, before her link: output offset to Ana ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
+  assert.ok(offs.length >= 8, `Eve heard Ana's samples (${offs.length} points matched)`)
+  const off = offs.filter((x) => Math.abs(x) > 1)
+  assert.ok(off.length <= 1, `Eve was off the curator by ${off.map((x) => x.toFixed(3)).join(', ')} ms`)
 })
 
 test.run()

@@ -38,6 +38,8 @@ export class RoomSession {
   token: string | undefined
   /** The ICE servers this membership's peer connections use (none unless the operator set ICE_SERVERS). */
   iceServers: RTCIceServer[] = []
+  /** The join's copy of the curator's last anchor and clock word, relayed by the server (taken once, by the room's control). */
+  relayed: Extract<Reply, { ok: true }>['relayed']
   /** The control mode chosen when this person created the room (the curator's page holds the mode). */
   initialMode: ControlMode = 'curator'
   /** Validated data-channel messages from any peer, and links as they open (held until the room page listens). */
@@ -83,9 +85,13 @@ export class RoomSession {
     const [ice, reply] = await Promise.all([iceServers(), client.request({ type: 'room.join', ...req })])
     session.accept(reply, ice)
     if (session.status === 'joined') onJoined?.(session)
-    // The room page mounts once the link to the curator is underway (PeerMesh.underway).
+    // The room page mounts once the link to the curator is underway
+    // (PeerMesh.underway), its answer applied ahead of the mount's long task.
+    // Unless the server relayed the curator's anchor: the sound then starts
+    // without the link (RoomPlayback.bridge), and waiting held it back
+    // 120-380 ms (bench/sync).
     const curator = session.room?.curatorId
-    if (curator) await session.mesh?.underway(curator, LINK_WAIT_MAX_MS)
+    if (curator && !session.relayed) await session.mesh?.underway(curator, LINK_WAIT_MAX_MS)
     return session
   }
 
@@ -114,6 +120,7 @@ export class RoomSession {
       return
     }
     if (reply.token) this.token = reply.token
+    this.relayed = reply.relayed
     this.iceServers = ice
     this.peerId = reply.peerId
     this.lurker = reply.lurker

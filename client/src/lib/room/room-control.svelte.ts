@@ -23,6 +23,7 @@ import {
 import type { PeerLink } from '../peer-link.ts'
 import type { RoomSession } from '../room-session.svelte.ts'
 import type { SignalClient } from '../signal-client.svelte.ts'
+import { pageServerClock } from '../sync/clock-channel.ts'
 import type { RoomPlayback } from '../sync/room-playback.svelte.ts'
 import { syncNow } from '../sync/sync-clock.ts'
 import { roomTrackList, setRoomTracks } from '../tracks.ts'
@@ -58,6 +59,9 @@ export class RoomControl {
   private nextRequest = 1
   private readonly pending = new Map<number, (r: RequestResult | null) => void>()
   private readonly disposers: (() => void)[] = []
+  /** The seq of the state the server relayed to this joiner, if it took one. */
+  private relayedSeq = -1
+  private destroyed = false
 
   constructor(
     private readonly session: RoomSession,
@@ -92,6 +96,26 @@ export class RoomControl {
       () => clearInterval(refresh),
     )
     this.syncRole()
+    this.takeRelayed()
+  }
+
+  /**
+   * A joiner: the curator's anchor as the server relayed it with the join
+   * reply. Checked like any curator state (the server cannot forge one), it
+   * starts the sound before the link to the curator is up (RoomPlayback.bridge).
+   */
+  private takeRelayed(): void {
+    const relayed = this.session.relayed
+    this.session.relayed = undefined
+    if (!relayed || this.isCurator || relayed.state.body.type !== 'anchor') return
+    const anchor = relayed.state.body
+    void this.verifier.accept(relayed.state).then((verdict) => {
+      if (this.destroyed) return
+      if (!verdict.ok) return console.warn(`[room] dropped the relayed curator state: ${verdict.reason}`)
+      this.relayedSeq = relayed.state.seq
+      this.trusted = true
+      this.playback.bridge(anchor, relayed.clock)
+    })
   }
 
   get isCurator(): boolean {
@@ -108,6 +132,7 @@ export class RoomControl {
   }
 
   destroy(): void {
+    this.destroyed = true
     for (const d of this.disposers.splice(0)) d()
     for (const resolve of this.pending.values()) resolve(null)
     this.pending.clear()
@@ -268,6 +293,9 @@ export class RoomControl {
     // The latest of each kind of state, for newcomers; chat lines are not state.
     if (body.type !== 'chat') this.latest.set(body.type, sealed)
     this.session.mesh?.broadcast(sealed)
+    // Joiners get the latest anchor from the server too, with where this page's clock stands against the server's.
+    const clock = body.type === 'anchor' ? pageServerClock().curatorClock() : null
+    if (clock) this.client.send({ type: 'room.anchor', roomId: this.session.roomId, state: sealed, clock })
   }
 
   /** Keys follow the curatorship: a new epoch gets a new key, registered before anything is signed. */
@@ -346,6 +374,8 @@ export class RoomControl {
           if (room) this.verifier.setCurator(room.curatorKey ?? null, room.epoch ?? 0)
           verdict = await this.verifier.accept(m)
         }
+        // The peers' copy of the state the server relayed (takeRelayed) is no news.
+        if (!verdict.ok && verdict.reason === 'replayed' && m.seq === this.relayedSeq) return
         if (!verdict.ok) {
           console.warn(`[room] dropped a curator state from ${from.remoteId}: ${verdict.reason}`)
           return

@@ -11,6 +11,7 @@ import { proxy, transfer, wrap, type Remote } from 'comlink'
 import { CLOCK_CHANNEL } from '../../../../protocol/index.ts'
 import type { ClockChannelLike, ClockExchangeStamps } from '../../../../workers/clock-api.ts'
 import type { ClockWorker } from '../../../../workers/clock.worker.ts'
+import { ServerClock } from './server-clock.ts'
 import { pageClock } from './sync-clock.ts'
 
 export interface ClockPathEvents {
@@ -50,6 +51,13 @@ function clockWorker(): Remote<ClockWorker> | null {
 /** Loads the worker ahead of the first link (a join), so the first exchanges need not wait for it. */
 export function startClockWorker(): void {
   if (typeof Worker !== 'undefined') clockWorker()
+}
+
+let serverClock: ServerClock | undefined
+
+/** This page's clock against the signal server's, its exchanges stamped in the clock worker. */
+export function pageServerClock(): ServerClock {
+  return (serverClock ??= new ServerClock(async (count) => (await clockWorker()?.probeServer(count)) ?? []))
 }
 
 /** The browser's factory (PeerLinkOptions.clockPath); undefined where there are no workers. */

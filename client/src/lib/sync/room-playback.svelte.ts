@@ -4,13 +4,15 @@
  * from the anchor through its clock estimate of the curator and its output
  * clock, so all hear the same frame at the same instant.
  */
-import type { PeerMessage, SyncReport, Track } from '../../../../protocol/index.ts'
+import type { CuratorServerClock, PeerMessage, SyncReport, Track } from '../../../../protocol/index.ts'
 import type { PeerLink } from '../peer-link.ts'
 import type { Player, PositionHint } from '../player/player.svelte.ts'
 import type { RoomSession } from '../room-session.svelte.ts'
 import { signalClient } from '../signal-client.svelte.ts'
 import { fetchTracks, libraryTracks, libraryVersion, trackById } from '../tracks.ts'
+import { pageServerClock } from './clock-channel.ts'
 import type { ClockEstimator } from './clock-sync.ts'
+import { BRIDGE_MS, RelayedClock, type CuratorClock } from './relayed-clock.ts'
 import { syncNow } from './sync-clock.ts'
 import { frame0Time, positionAt, trackFrames } from './timeline.ts'
 
@@ -39,6 +41,15 @@ const COLD_WAIT_MAX_MS = 2000
 const HEARTBEAT_MS = 2000
 /** A listener starts sound once its clock estimate is this good (ms)… */
 const PLACE_MAX_UNCERTAINTY_MS = 2
+/**
+ * …or this good, through the server's clock (bridge): that bound adds two
+ * paths' (2-3 ms on loopback, bench/sync) and waiting for a better one is
+ * waiting for the link, which the bridge is there not to wait for. The
+ * link's estimate, once as good, mends the rest in whole frames.
+ */
+const BRIDGE_PLACE_MAX_UNCERTAINTY_MS = 5
+/** While bridging, a joiner exchanges with the server's clock this often (two at a time). */
+const BRIDGE_PROBE_MS = 200
 /**
  * …or after this long, whatever the estimate: drift correction mends the
  * rest in whole frames, once the estimate is surer than the error
@@ -138,8 +149,10 @@ export class RoomPlayback {
   private heardPast: { index: number; paused: number; frame: number } | null = null
   /** `queue` as last mapped: for which anchor queue, under which libraryVersion(). */
   private queueMemo: { ids: readonly string[]; library: number; tracks: Track[] } | null = null
-  /** Our estimate of the curator's clock (null for the curator, and before a link). */
-  curatorClock: ClockEstimator | null = null
+  /** Our link's estimate of the curator's clock (null for the curator, and before a link). */
+  private linkClock: ClockEstimator | null = null
+  /** A joiner's estimate through the signal server's clock, until the link's is as good (bridge). */
+  private bridgeClock: RelayedClock | null = null
   private readonly reports = new Map<string, SyncReport>()
   private readonly disposers: (() => void)[] = []
 
@@ -155,10 +168,15 @@ export class RoomPlayback {
     }, () => {})
     const onMessage = (m: Parameters<typeof this.onPeerMessage>[0], from: PeerLink) => this.onPeerMessage(m, from)
     const onOpen = (link: PeerLink) => {
-      if (link.remoteId === session.room?.curatorId) performance.mark('aula:curator-link')
+      if (link.remoteId !== session.room?.curatorId) return
+      performance.mark('aula:curator-link')
+      // Bridging (the curator's anchor came through the server): this link times that same curator.
+      if (this.bridgeClock) this.linkClock = link.clock
     }
     session.peerMessages.add(onMessage)
     session.linkOpened.add(onOpen)
+    // Where this page's clock stands against the server's: a curator's tells joiners where its clock stands (bridge).
+    void pageServerClock().burst()
     const heartbeat = setInterval(() => this.heartbeat(), HEARTBEAT_MS)
     const reporting = setInterval(() => this.refreshReport(), REPORT_MS)
     this.disposers.push(
@@ -470,11 +488,47 @@ export class RoomPlayback {
     signalClient().send({ type: 'room.playing', roomId: this.session.roomId, trackId, ...(positionSec !== undefined && { positionSec }) })
   }
 
+  /**
+   * Our estimate of the curator's clock: the link's, or, while a joiner's
+   * link is not up or not yet as sure, the one through the server's clock
+   * (bridge). Once the link's is as good, it is the only one.
+   */
+  get curatorClock(): CuratorClock | null {
+    const bridge = this.bridgeClock
+    if (!bridge) return this.linkClock
+    const now = syncNow()
+    const b = bridge.estimate(now)
+    const l = this.linkClock?.estimate(now)
+    if (l && (!b || l.uncertaintyMs + l.asymmetryBoundMs <= b.uncertaintyMs + b.asymmetryBoundMs)) {
+      performance.mark('aula:bridge-end', { detail: { link: l, bridge: b } })
+      this.bridgeClock = null
+      return this.linkClock
+    }
+    return b ? bridge : this.linkClock
+  }
+
+  /**
+   * A joiner: the curator's anchor as the server relayed it with the join
+   * (its signature checked), and where the curator's clock stood against the
+   * server's. It plays on through the server's clock (RelayedClock) while the
+   * link to the curator comes up, then on the link's.
+   */
+  bridge(m: AnchorMessage, clock: CuratorServerClock): void {
+    if (this.isCurator || this.anchor || this.destroyed) return
+    performance.mark('aula:bridge', { detail: { curator: clock, server: pageServerClock().estimator.estimate(syncNow()) } })
+    const server = pageServerClock()
+    this.bridgeClock = new RelayedClock(server.estimator, clock, syncNow() + BRIDGE_MS)
+    // More exchanges with the server meanwhile: its estimate firms up as the join burst's round trips shrink.
+    const firming = setInterval(() => (this.bridgeClock && !this.destroyed ? void server.exchange(2) : clearInterval(firming)), BRIDGE_PROBE_MS)
+    this.anchorMine = false
+    this.apply(m)
+  }
+
   /** A verified anchor from the curator (`from` is the link it came over). */
   receive(m: AnchorMessage, from: PeerLink): void {
     if (this.isCurator) return
     this.anchorMine = false
-    this.curatorClock = from.clock
+    this.linkClock = from.clock
     if (!sameState(m, this.anchor)) this.apply(m)
     else this.anchor = m
   }
@@ -624,7 +678,8 @@ export class RoomPlayback {
     // Starting on a rough first estimate means starting in the wrong place
     // and jumping later; wait (briefly) for one good to a few milliseconds.
     const est = clock.estimate(syncNow())
-    const rough = !est || est.uncertaintyMs + est.asymmetryBoundMs > PLACE_MAX_UNCERTAINTY_MS
+    const bound = clock === this.bridgeClock ? BRIDGE_PLACE_MAX_UNCERTAINTY_MS : PLACE_MAX_UNCERTAINTY_MS
+    const rough = !est || est.uncertaintyMs + est.asymmetryBoundMs > bound
     // Probing fast while rough around a start: before placing, for a better
     // place; after, so drift correction has a good estimate to mend a rough
     // placement by. Not for ever: over a path of 5 ms round trips the bound
@@ -652,6 +707,7 @@ export class RoomPlayback {
   private heartbeat(): void {
     this.takeOverIfCurator()
     if (!this.isCurator) return
+    void pageServerClock().exchange()
     if (this.anchor && this.anchorMine) this.publish(strip(this.anchor))
     const visible = new Set(this.session.room?.members.map((m) => m.peerId))
     const reports = [...this.reports].filter(([id]) => visible.has(id)).map(([peerId, report]) => ({ peerId, report }))
@@ -679,11 +735,13 @@ export class RoomPlayback {
       return
     }
     const link = this.curatorLink()
-    const est = link?.estimate() ?? null
+    // Bridging, the estimate through the server's clock says 'converging' until the link's takes over.
+    const clock = this.curatorClock
+    const est = clock && clock !== this.linkClock ? clock.estimate(syncNow()) : (link?.estimate() ?? null)
     const playing = this.anchor?.state === 'playing'
     // Never claim 'locked' without a locked clock estimate of a live link.
     let state: SyncReport['state']
-    if (!link) state = 'lost'
+    if (!link && !est) state = 'lost'
     else if (!est) state = 'converging'
     else if (est.state !== 'locked') state = est.state
     else if (playing && err !== null && Math.abs(err) > this.player.syncToleranceMs()) state = 'adjusting'
