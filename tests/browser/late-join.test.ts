@@ -4,6 +4,9 @@
  * Placing through the track's frame 0 (14 s back) took the skew between the
  * two clocks, which a joiner does not know yet: it started 4.5 ms off 20 s
  * into a track, 1.1 ms off 5 s in (bench/sync), then stepped into line.
+ * And one whose link to the curator is slow to come up starts from the
+ * curator's anchor and clock as the server relays them (RoomPlayback.bridge),
+ * in step before that link is up.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
