@@ -9,6 +9,8 @@
  * go after KEEP_MS, not when read: a reader may open more than once inside
  * one (a seek plan that starts over a little earlier does not).
  */
+import { uncachedFetch } from '../tracks.ts'
+
 const KEEP_MS = 10_000
 
 /** A range as it comes in: its bytes so far (`got` of them), read as they arrive. */
@@ -26,7 +28,7 @@ interface Prefetched {
 const ranges = new Map<string, Prefetched[]>()
 
 /** Fetches bytes [from, to) of `url` now, for a reader to come (prefetchedFrom). */
-export function prefetchRange(url: string, from: number, to: number, fetchImpl: typeof fetch = (input, init) => fetch(input, init)): void {
+export function prefetchRange(url: string, from: number, to: number, fetchImpl: typeof fetch = uncachedFetch): void {
   if (!(to > from) || from < 0) return
   const entry: Prefetched = { from, to, bytes: new Uint8Array(to - from), got: 0, done: false, waiters: [] }
   const wake = () => {

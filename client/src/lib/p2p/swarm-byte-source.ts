@@ -12,7 +12,7 @@ import { concat } from 'uint8-util'
 import { SWARM_PIECE_LENGTH, SwarmError, type FileHead, type SwarmCounters, type Track, type TrackCodec } from '../../../../protocol/index.ts'
 import { HeadOnce, readHeadByRanges, type ByteSource, type PlaybackPoint } from '../player/byte-source.ts'
 import { takePrefetchedHead } from '../player/head-prefetch.ts'
-import { meanBytesPerSecond } from '../tracks.ts'
+import { meanBytesPerSecond, uncachedFetch } from '../tracks.ts'
 import { OriginFetcher } from './origin-fetcher.ts'
 import { prefetchReach } from './origin-prefetch.ts'
 import { OriginStream } from './origin-stream.ts'
@@ -163,7 +163,7 @@ export class SwarmByteSource implements ByteSource {
   constructor(private readonly opts: SwarmByteSourceOptions) {
     this.now = opts.now ?? (() => performance.now())
     // Window's fetch throws "Illegal invocation" when called as another object's method.
-    const fetchFn = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
+    const fetchFn = opts.fetch ?? uncachedFetch
     this.origin = opts.originUrl ? new OriginFetcher(opts.originUrl, fetchFn, this.now) : null
     this.direct = opts.originUrl ? new OriginStream(opts.originUrl, fetchFn, this.abort.signal) : null
     this.bridgeStream = opts.originUrl ? new OriginStream(opts.originUrl, fetchFn, this.abort.signal) : null

@@ -5,6 +5,7 @@
  */
 import type { FileHead, SwarmCounters, TrackCodec } from '../../../../protocol/index.ts'
 import { HeadReader } from '../../../../workers/decoder/file-head.ts'
+import { uncachedFetch } from '../tracks.ts'
 
 export interface ByteSource {
   /** The next slice of the file in order, or null at the end. */
@@ -157,7 +158,7 @@ export class HttpByteSource implements ByteSource {
     const request = new AbortController()
     this.request = request
     if (this.abort.signal.aborted) request.abort() // closed: close() aborts the current request, this one is new
-    const res = await fetch(this.url, { signal: request.signal, headers: start > 0 ? { Range: `bytes=${start}-` } : {} })
+    const res = await uncachedFetch(this.url, { signal: request.signal, headers: start > 0 ? { Range: `bytes=${start}-` } : {} })
     if (this.request !== request) {
       // seek() came while the request was on its way; read() will start the new one.
       await res.body?.cancel().catch(() => {})
@@ -182,7 +183,7 @@ export class HttpByteSource implements ByteSource {
 
   /** Bytes [from, to) of the file, fewer at its end. */
   private async fetchRange(from: number, to: number): Promise<Uint8Array> {
-    const res = await fetch(this.url, { signal: this.abort.signal, headers: { Range: `bytes=${from}-${to - 1}` } })
+    const res = await uncachedFetch(this.url, { signal: this.abort.signal, headers: { Range: `bytes=${from}-${to - 1}` } })
     if (res.status === 416) return new Uint8Array(0)
     if (!res.ok || !res.body) throw new Error(`The library answered HTTP ${res.status} for this track's header`)
     let skip = 0
