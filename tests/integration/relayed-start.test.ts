@@ -90,8 +90,11 @@ test("a joiner gets the curator's last signed anchor with the join reply; only t
   const verifier = new StateVerifier(roomId)
   verifier.setCurator(joined.room.curatorKey ?? null, joined.room.epoch ?? 0)
   const moved = { ...joined.relayed.state, body: { ...anchor, positionFrames: 96_000 } } as SignedState
-  assert.equal(await verifier.accept(moved), { ok: false, reason: 'forged' })
+  assert.equal(await verifier.authentic(moved), { ok: false, reason: 'forged' })
+  assert.equal(await verifier.authentic(joined.relayed.state), { ok: true })
+  // Checked without being taken in order: the peers' copy of it that follows is no replay.
   assert.equal(await verifier.accept(joined.relayed.state), { ok: true })
+  assert.equal(await verifier.authentic({ ...joined.relayed.state, epoch: 1 }), { ok: false, reason: 'wrong-key' })
 
   // Only the curator's anchors, of its epoch.
   assert.is(code(await bob.request({ type: 'room.anchor', roomId, state, clock })), 'not_curator')

@@ -83,6 +83,19 @@ export class StateVerifier {
     return { ok: true }
   }
 
+  /**
+   * Whether `msg` is a state of the current curator, signed with its key,
+   * without taking it in order: for the copy the server relays to a joiner
+   * (RoomControl.takeRelayed), whose peers' copy is still to come and must
+   * not then read as a replay. Stale epochs and unknown keys fail as in accept.
+   */
+  async authentic(msg: SignedState): Promise<Verdict> {
+    if (typeof msg.sig !== 'string' || msg.sig === '') return no('unsigned')
+    if (msg.epoch < this.epochNow) return no('stale-epoch')
+    if (msg.epoch > this.epochNow || this.kid === null || msg.kid !== this.kid) return no('wrong-key')
+    return (await this.check(this.publicKey!, stateBytes(this.roomId, msg), msg.sig)) ? { ok: true } : no('forged')
+  }
+
   private precheck(s: SignedState): Rejection | null {
     if (s.epoch < this.epochNow) return 'stale-epoch'
     // A later epoch is signed by a key this page has not been told of yet.

@@ -59,8 +59,6 @@ export class RoomControl {
   private nextRequest = 1
   private readonly pending = new Map<number, (r: RequestResult | null) => void>()
   private readonly disposers: (() => void)[] = []
-  /** The seq of the state the server relayed to this joiner, if it took one. */
-  private relayedSeq = -1
   private destroyed = false
 
   constructor(
@@ -109,11 +107,9 @@ export class RoomControl {
     this.session.relayed = undefined
     if (!relayed || this.isCurator || relayed.state.body.type !== 'anchor') return
     const anchor = relayed.state.body
-    void this.verifier.accept(relayed.state).then((verdict) => {
+    void this.verifier.authentic(relayed.state).then((verdict) => {
       if (this.destroyed) return
       if (!verdict.ok) return console.warn(`[room] dropped the relayed curator state: ${verdict.reason}`)
-      this.relayedSeq = relayed.state.seq
-      this.trusted = true
       this.playback.bridge(anchor, relayed.clock)
     })
   }
@@ -374,8 +370,6 @@ export class RoomControl {
           if (room) this.verifier.setCurator(room.curatorKey ?? null, room.epoch ?? 0)
           verdict = await this.verifier.accept(m)
         }
-        // The peers' copy of the state the server relayed (takeRelayed) is no news.
-        if (!verdict.ok && verdict.reason === 'replayed' && m.seq === this.relayedSeq) return
         if (!verdict.ok) {
           console.warn(`[room] dropped a curator state from ${from.remoteId}: ${verdict.reason}`)
           return

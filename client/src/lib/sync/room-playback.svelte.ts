@@ -500,6 +500,7 @@ export class RoomPlayback {
     const b = bridge.estimate(now)
     const l = this.linkClock?.estimate(now)
     if (l && (!b || l.uncertaintyMs + l.asymmetryBoundMs <= b.uncertaintyMs + b.asymmetryBoundMs)) {
+      // Marked (with both estimates) for bench/sync's steps.
       performance.mark('aula:bridge-end', { detail: { link: l, bridge: b } })
       this.bridgeClock = null
       return this.linkClock
@@ -515,11 +516,18 @@ export class RoomPlayback {
    */
   bridge(m: AnchorMessage, clock: CuratorServerClock): void {
     if (this.isCurator || this.anchor || this.destroyed) return
-    performance.mark('aula:bridge', { detail: { curator: clock, server: pageServerClock().estimator.estimate(syncNow()) } })
+    // It queues the curator's own files (known from its 'tracks' state, over the link): the link's copy starts it.
+    if (libraryTracks().length > 0 && m.queue.some((id) => !trackById(id))) return
     const server = pageServerClock()
-    this.bridgeClock = new RelayedClock(server.estimator, clock, syncNow() + BRIDGE_MS)
+    performance.mark('aula:bridge', { detail: { curator: clock, server: server.estimator.estimate(syncNow()) } })
+    const until = syncNow() + BRIDGE_MS
+    const bridge = new RelayedClock(server.estimator, clock, until)
+    this.bridgeClock = bridge
     // More exchanges with the server meanwhile: its estimate firms up as the join burst's round trips shrink.
-    const firming = setInterval(() => (this.bridgeClock && !this.destroyed ? void server.exchange(2) : clearInterval(firming)), BRIDGE_PROBE_MS)
+    const firming = setInterval(() => {
+      if (this.bridgeClock === bridge && !this.destroyed && syncNow() < until) void server.exchange(2)
+      else clearInterval(firming)
+    }, BRIDGE_PROBE_MS)
     this.anchorMine = false
     this.apply(m)
   }
