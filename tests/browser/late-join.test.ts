@@ -8,6 +8,7 @@
  * curator's anchor and clock as the server relays them (RoomPlayback.bridge),
  * in step before that link is up.
  */
+import type { Page } from 'playwright-core'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { firstSound, offsetAt, readCaptures } from '../support/capture.ts'
@@ -17,6 +18,27 @@ import { LONG_RAMP, makeSyncLibrary } from '../support/sync-library.ts'
 
 const stage = await openStage(await makeSyncLibrary())
 test.after(() => stage.dispose())
+
+/**
+ * Eve's output against Ana's from 0.6 s after her first sound (a new
+ * output's first node can sit a device buffer off until the next one) to
+ * 1.8 s: every point within 1 ms but at most one (a stall of the page; see
+ * sync.test).
+ */
+async function assertInStepFirstSeconds(ana: Page, eve: Page, when: string): Promise<void> {
+  const [ref] = await readCaptures(ana)
+  const [cap] = await readCaptures(eve)
+  const first = firstSound(cap!.L)
+  const offs: number[] = []
+  for (let at = first + 0.6 * cap!.rate; at < first + 1.8 * cap!.rate; at += Math.round(cap!.rate / 10)) {
+    const offset = offsetAt(ref!, cap!, at)
+    if (offset !== null) offs.push(offset)
+  }
+  console.log(`  Eve, ${when}: output offset to Ana ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
+  assert.ok(offs.length >= 8, `Eve heard Ana's samples (${offs.length} points matched)`)
+  const off = offs.filter((x) => Math.abs(x) > 1)
+  assert.ok(off.length <= 1, `Eve was off the curator (${when}) by ${off.map((x) => x.toFixed(3)).join(', ')} ms`)
+}
 
 test('a listener joining long into a track hears it in step from its first second', async () => {
   const ana = await stage.person()
@@ -28,21 +50,8 @@ test('a listener joining long into a track hears it in step from its first secon
   await eve.waitForFunction(() => (window as unknown as { aulaDebug: { player: { status: string } } }).aulaDebug.player.status === 'playing', null, { timeout: 10_000 })
   await eve.waitForTimeout(2500)
 
-  const [ref] = await readCaptures(ana)
-  const [cap] = await readCaptures(eve)
-  // From 0.6 s after her first sound (a new output's first node can sit a
-  // device buffer off until the next one) to 1.8 s, before any correction.
-  const first = firstSound(cap!.L)
-  const offs: number[] = []
-  for (let at = first + 0.6 * cap!.rate; at < first + 1.8 * cap!.rate; at += Math.round(cap!.rate / 10)) {
-    const offset = offsetAt(ref!, cap!, at)
-    if (offset !== null) offs.push(offset)
-  }
-  console.log(`  Eve, her first seconds: output offset to Ana ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
-  assert.ok(offs.length >= 8, `Eve heard Ana's samples (${offs.length} points matched)`)
-  // Every point within 1 ms but at most one (a stall of the page; see sync.test).
-  const off = offs.filter((x) => Math.abs(x) > 1)
-  assert.ok(off.length <= 1, `Eve started off the curator by ${off.map((x) => x.toFixed(3)).join(', ')} ms`)
+  // Before any correction.
+  await assertInStepFirstSeconds(ana, eve, 'her first seconds')
 })
 
 test("a listener whose link to the curator is slow to come up hears the room in step before it is up, through the server's clock", async () => {
@@ -66,19 +75,8 @@ test("a listener whose link to the curator is slow to come up hears the room in 
   console.log(`  Eve sounded ${sounded?.toFixed(0)} ms after navigating, her link to Ana came up at ${linked?.toFixed(0)} ms`)
   assert.ok(sounded !== null && linked !== null && sounded + 1800 < linked, 'she heard the room for 1.8 s before her link was up')
 
-  const [ref] = await readCaptures(ana)
-  const [cap] = await readCaptures(eve)
-  // Her first 1.8 s (from 0.6 s: a new output's first node can sit a device buffer off), all before her link.
-  const first = firstSound(cap!.L)
-  const offs: number[] = []
-  for (let at = first + 0.6 * cap!.rate; at < first + 1.8 * cap!.rate; at += Math.round(cap!.rate / 10)) {
-    const offset = offsetAt(ref!, cap!, at)
-    if (offset !== null) offs.push(offset)
-  }
-  console.log(`  Eve, before her link: output offset to Ana ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
-  assert.ok(offs.length >= 8, `Eve heard Ana's samples (${offs.length} points matched)`)
-  const off = offs.filter((x) => Math.abs(x) > 1)
-  assert.ok(off.length <= 1, `Eve was off the curator by ${off.map((x) => x.toFixed(3)).join(', ')} ms`)
+  // All before her link was up.
+  await assertInStepFirstSeconds(ana, eve, 'before her link')
 })
 
 test.run()
