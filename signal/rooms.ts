@@ -13,10 +13,10 @@ import { electSuccessor } from '../protocol/handoff.ts'
 import {
   LIMITS,
   protocolError,
+  type CuratorServerClock,
   type ProtocolError,
   type RoomSummary,
   type RoomView,
-  type CuratorServerClock,
   type Visibility,
 } from '../protocol/index.ts'
 import type { SignedState } from '../protocol/room.ts'

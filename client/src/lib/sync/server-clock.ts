@@ -1,11 +1,12 @@
 /**
  * This page's clock against the signal server's, from NTP-style exchanges
- * over a WebSocket (protocol's SERVER_CLOCK_PATH, stamped in the clock worker). It lets a
- * joiner start its sound before its links are up (relayed-clock.ts): the
- * curator keeps the server told where its clock stands against the
- * server's (`room.anchor`), and a joiner that knows its own clock against
- * the same server maps the curator's through both. The peer-to-peer clock
- * takes over as soon as it is as good; this is a bridge, not the room's clock.
+ * over a WebSocket (protocol's SERVER_CLOCK_PATH), stamped in the clock
+ * worker. It lets a joiner start its sound before its links are up
+ * (relayed-clock.ts): the curator keeps the server told where its clock
+ * stands against the server's (`room.anchor`), and a joiner that knows its
+ * own clock against the same server maps the curator's through both. The
+ * peer-to-peer clock takes over as soon as it is as good; this is a bridge,
+ * not the room's clock.
  */
 import { clockSample, type ClockExchange } from '../clock-sample.ts'
 import type { CuratorServerClock } from '../../../../protocol/index.ts'
