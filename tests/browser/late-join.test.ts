@@ -22,10 +22,10 @@ test.after(() => stage.dispose())
 /**
  * Eve's output against Ana's from 0.6 s after her first sound (a new
  * output's first node can sit a device buffer off until the next one) to
- * 1.8 s: every point within 1 ms but at most one (a stall of the page; see
- * sync.test).
+ * 1.8 s: every point within `maxMs` but at most one (a stall of the page;
+ * see sync.test).
  */
-async function assertInStepFirstSeconds(ana: Page, eve: Page, when: string): Promise<void> {
+async function assertInStepFirstSeconds(ana: Page, eve: Page, when: string, maxMs = 1): Promise<void> {
   const [ref] = await readCaptures(ana)
   const [cap] = await readCaptures(eve)
   const first = firstSound(cap!.L)
@@ -36,7 +36,7 @@ async function assertInStepFirstSeconds(ana: Page, eve: Page, when: string): Pro
   }
   console.log(`  Eve, ${when}: output offset to Ana ${offs.map((x) => x.toFixed(3)).join(', ')} ms`)
   assert.ok(offs.length >= 8, `Eve heard Ana's samples (${offs.length} points matched)`)
-  const off = offs.filter((x) => Math.abs(x) > 1)
+  const off = offs.filter((x) => Math.abs(x) > maxMs)
   assert.ok(off.length <= 1, `Eve was off the curator (${when}) by ${off.map((x) => x.toFixed(3)).join(', ')} ms`)
 }
 
@@ -75,8 +75,15 @@ test("a listener whose link to the curator is slow to come up hears the room in 
   console.log(`  Eve sounded ${sounded?.toFixed(0)} ms after navigating, her link to Ana came up at ${linked?.toFixed(0)} ms`)
   assert.ok(sounded !== null && linked !== null && sounded + 1800 < linked, 'she heard the room for 1.8 s before her link was up')
 
-  // All before her link was up.
-  await assertInStepFirstSeconds(ana, eve, 'before her link')
+  // All before her link was up: through the server's clock, whose two paths'
+  // errors add (the bound it states is 2-3 ms here); 0.2-1.4 ms in 10 runs.
+  // Once the link's estimate takes over, the first test's 1 ms holds.
+  const bound = await eve.evaluate(() => {
+    const d = (performance.getEntriesByName('aula:clock-good')[0] as PerformanceMark | undefined)?.detail as { uncertaintyMs: number; asymmetryBoundMs: number } | undefined
+    return d ? d.uncertaintyMs + d.asymmetryBoundMs : null
+  })
+  console.log(`  Eve placed through the server's clock, its stated bound ${bound?.toFixed(2)} ms`)
+  await assertInStepFirstSeconds(ana, eve, 'before her link', 2)
 })
 
 test.run()

@@ -336,10 +336,13 @@ export class RoomPlayback {
     // Looked at as each slice decodes here, until the curator's wait is over.
     const check = () => {
       if (this.destroyed || this.isCurator || !wanted()) return done()
-      if (!this.player.isWarm(track, 0)) return
+      // Not before there is a link to say it over (a joiner starting from the
+      // server's copy of a cue): the link's copy of the cue looks again (receive).
+      const link = this.curatorLink()
+      if (!this.player.isWarm(track, 0) || !link) return
       this.toldReady = track.id
       performance.mark('aula:cue-ready')
-      this.curatorLink()?.send({ type: 'cue.ready', trackId: track.id })
+      link.send({ type: 'cue.ready', trackId: track.id })
       done()
     }
     const unwatch = this.player.onSlice(check)
@@ -537,8 +540,10 @@ export class RoomPlayback {
     if (this.isCurator) return
     this.anchorMine = false
     this.linkClock = from.clock
-    if (!sameState(m, this.anchor)) this.apply(m)
-    else this.anchor = m
+    if (!sameState(m, this.anchor)) return this.apply(m)
+    this.anchor = m
+    // The cue this page took from the server's copy, before it had a link to say it holds it warm.
+    if (m.state === 'paused') this.watchCue(m)
   }
 
   private onPeerMessage(m: Exclude<PeerMessage, { type: 'hello' | 'clock.req' | 'clock.res' }>, from: PeerLink): void {
