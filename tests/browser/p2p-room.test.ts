@@ -61,11 +61,19 @@ test('three pages share a track over the swarm; a reload plays it from cache', a
   assert.ok(fromPeers > 0, `bytes travelled between peers (${fromPeers})`)
   assert.ok(all.some((d) => d!.peers > 0), 'pages count their peers')
   const served = await originBytes()
-  assert.ok(served < 1.5 * size, `the origin sent ${(served / size).toFixed(2)}× the track, not one copy per listener`)
+  console.log(`  origin ${(served / size).toFixed(2)}× the track; ${fromPeers} bytes from peers`)
+  // One copy per page would be 3×. Three pages starting together each read
+  // their opening from the origin before their peers deliver: 1.35-1.53×
+  // over 7 runs here, at this commit and at the one before the session's
+  // changes alike (the room-of-ten figure, 1.3×, is bench/p2p's and
+  // p2p-swarm's). 1.5 failed CI now and then.
+  assert.ok(served < 1.6 * size, `the origin sent ${(served / size).toFixed(2)}× the track, not one copy per listener`)
   // What a person reads in the Quality panel.
   const withPeers = [ana, bo, cy][all.findIndex((d) => d!.bytesFromPeers > 0)]!
   const shown = await withPeers.getByLabel('Delivery').innerText()
-  assert.match(shown, /[1-9]\d* (KB|MB) from peers/)
+  // "2.0 MB from peers" is as good as "512 KB": a number above 0.
+  const peersShown = /([\d.]+) (KB|MB) from peers/.exec(shown)
+  assert.ok(peersShown && Number(peersShown[1]) > 0, `the Quality panel shows bytes from peers: "${shown}"`)
   await screenshot(withPeers, 'p2p-delivery')
 
   // Cy reloads and joins again; the curator plays the queue once more.
