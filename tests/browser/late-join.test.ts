@@ -40,11 +40,17 @@ async function assertInStepFirstSeconds(ana: Page, eve: Page, when: string, maxM
   assert.ok(off.length <= 1, `Eve was off the curator (${when}) by ${off.map((x) => x.toFixed(3)).join(', ')} ms`)
 }
 
-test('a listener joining long into a track hears it in step from its first second', async () => {
+/** Ana opens room `room` and plays the long ramp; Eve's link, once it has played `ms`. */
+async function anaPlaying(room: string, ms: number): Promise<{ ana: Page; link: string }> {
   const ana = await stage.person()
-  const link = await createRoom(ana, stage.origin, { room: 'Late', me: 'Ana' })
+  const link = await createRoom(ana, stage.origin, { room, me: 'Ana' })
   await ana.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
-  await ana.waitForTimeout(14_000)
+  await ana.waitForTimeout(ms)
+  return { ana, link }
+}
+
+test('a listener joining long into a track hears it in step from its first second', async () => {
+  const { ana, link } = await anaPlaying('Late', 14_000)
   const eve = await stage.person()
   await joinFromLink(eve, withClock(link, 2500, 300), 'Eve')
   await eve.waitForFunction(() => (window as unknown as { aulaDebug: { player: { status: string } } }).aulaDebug.player.status === 'playing', null, { timeout: 10_000 })
@@ -55,10 +61,7 @@ test('a listener joining long into a track hears it in step from its first secon
 })
 
 test("a listener whose link to the curator is slow to come up hears the room in step before it is up, through the server's clock", async () => {
-  const ana = await stage.person()
-  const link = await createRoom(ana, stage.origin, { room: 'Bridge', me: 'Ana' })
-  await ana.getByRole('button', { name: `Play ${LONG_RAMP}`, exact: true }).click()
-  await ana.waitForTimeout(4000)
+  const { ana, link } = await anaPlaying('Bridge', 4000)
   const eve = await stage.person()
   // Every remote description applied 4 s late: her link to Ana opens 4 s later than it would.
   await eve.addInitScript(`{

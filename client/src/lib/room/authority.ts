@@ -91,16 +91,23 @@ export class StateVerifier {
    */
   async authentic(msg: SignedState): Promise<Verdict> {
     if (typeof msg.sig !== 'string' || msg.sig === '') return no('unsigned')
-    if (msg.epoch < this.epochNow) return no('stale-epoch')
-    if (msg.epoch > this.epochNow || this.kid === null || msg.kid !== this.kid) return no('wrong-key')
+    const early = this.keyCheck(msg)
+    if (early) return no(early)
     return (await this.check(this.publicKey!, stateBytes(this.roomId, msg), msg.sig)) ? { ok: true } : no('forged')
   }
 
   private precheck(s: SignedState): Rejection | null {
+    const key = this.keyCheck(s)
+    if (key) return key
+    if (s.seq <= this.lastSeq) return this.seen.includes(s.seq) ? 'replayed' : 'reordered'
+    return null
+  }
+
+  /** Whether `s` claims the current curatorship's key. */
+  private keyCheck(s: SignedState): Rejection | null {
     if (s.epoch < this.epochNow) return 'stale-epoch'
     // A later epoch is signed by a key this page has not been told of yet.
     if (s.epoch > this.epochNow || this.kid === null || s.kid !== this.kid) return 'wrong-key'
-    if (s.seq <= this.lastSeq) return this.seen.includes(s.seq) ? 'replayed' : 'reordered'
     return null
   }
 }
